@@ -1,0 +1,44 @@
+"""DuckDB connections with the extensions that ship as pip packages (air-gapped: nothing is downloaded)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import duckdb
+
+EXTENSIONS = ("ducklake", "spatial", "httpfs")
+
+
+def extension_path(name: str) -> Path:
+    """Path of the extension binary inside its ``duckdb-extension-NAME`` pip package (pinned to duckdb)."""
+    module = importlib.import_module(f"duckdb_extension_{name}")
+    path = Path(module.__file__).parent / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if not path.exists():
+        raise RuntimeError(
+            f"DuckDB extension {name!r} for duckdb {duckdb.__version__} not found at {path}; "
+            f"install duckdb-extension-{name}=={duckdb.__version__}"
+        )
+    return path
+
+
+def load_extensions(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    for name in names:
+        con.execute(f"LOAD '{extension_path(name)}'")
+
+
+def connect(database: str | Path = ":memory:", *, read_only: bool = False, extensions: tuple[str, ...] = ()
+            ) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that never auto-installs anything from the internet."""
+    config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    con = duckdb.connect(str(database), read_only=read_only, config=config)
+    load_extensions(con, *extensions)
+    return con
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

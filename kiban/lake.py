@@ -1,0 +1,208 @@
+"""The lake: Kiban's system of record (DuckLake: catalog in a DuckDB file, data as Parquet). See docs/adr/0001.
+
+Writes go through :meth:`Lake.writer`: one writer at a time (an OS file lock, plus the Dagster concurrency
+pool ``lake``), every batch of table changes in one DuckLake transaction, so a reader never sees a half-written
+table and a failed write leaves the previous snapshot intact.
+
+Readers never touch the catalog: after each commit the writer rebuilds ``KIBAN_HOME/kiban.duckdb``, a small
+DuckDB file of read-only views over the exact Parquet files of the new snapshot, and swaps it in atomically
+(write a temporary file, then rename). Parquet files are immutable, so a reader holding the previous views file
+keeps reading a consistent previous snapshot. Time travel (``as_of``) attaches the catalog read-only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from kiban.config import Paths
+from kiban.duck import connect, quote_ident, quote_literal
+from schemas.contract import Contract
+
+LAKE = "lake"
+
+
+def cast_expression(contract: Contract, column: str, source: str) -> str:
+    """SQL that casts a staged (possibly text) value to the contract type; empty text becomes NULL."""
+    col = contract.column(column)
+    if col.type in ("string", "json"):
+        return f"CAST({source} AS VARCHAR)"
+    if col.type == "geometry":
+        return source
+    if col.type == "bool":
+        return (f"CASE lower(CAST({source} AS VARCHAR)) WHEN '1' THEN true WHEN 'true' THEN true "
+                f"WHEN '0' THEN false WHEN 'false' THEN false END")
+    return f"CAST(NULLIF(CAST({source} AS VARCHAR), '') AS {col.duckdb_type})"
+
+
+def contract_select(contract: Contract, available: list[str], extras: Mapping[str, str] | None = None) -> str:
+    """A SELECT list producing exactly the contract's columns, in order, from a staged relation.
+
+    ``extras`` maps column names to SQL expressions (lineage, derived flags); other columns are cast from the
+    staged column of the same name, or NULL where the staged relation lacks it.
+    """
+    extras = dict(extras or {})
+    parts = []
+    for c in contract.columns:
+        if c.name in extras:
+            expr = f"CAST({extras[c.name]} AS {c.duckdb_type})"
+        elif c.name in available:
+            expr = cast_expression(contract, c.name, quote_ident(c.name))
+        else:
+            expr = f"CAST(NULL AS {c.duckdb_type})"
+        parts.append(f"{expr} AS {quote_ident(c.name)}")
+    return ", ".join(parts)
+
+
+@dataclass
+class LakeWriter:
+    """Table changes inside one open DuckLake transaction."""
+
+    con: duckdb.DuckDBPyConnection
+
+    def ensure_table(self, contract: Contract) -> None:
+        self.con.execute(
+            f"CREATE TABLE IF NOT EXISTS {LAKE}.{quote_ident(contract.name)} ({contract.duckdb_columns()})"
+        )
+
+    def append(self, contract: Contract, select_sql: str) -> int:
+        """Append the rows of ``select_sql`` (which must yield the contract's columns in order)."""
+        self.ensure_table(contract)
+        n = self.con.execute(f"INSERT INTO {LAKE}.{quote_ident(contract.name)} {select_sql}").fetchone()
+        return int(n[0]) if n else 0
+
+    def replace(self, contract: Contract, select_sql: str) -> int:
+        """Replace the whole table with the rows of ``select_sql`` (whole-file replacement: no delete files)."""
+        self.ensure_table(contract)
+        self.con.execute(f"DELETE FROM {LAKE}.{quote_ident(contract.name)}")
+        return self.append(contract, select_sql)
+
+    def table_exists(self, name: str) -> bool:
+        return name in existing_tables(self.con)
+
+
+def existing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY 1",
+        [LAKE],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+class Lake:
+    """The lake under one ``KIBAN_HOME``."""
+
+    def __init__(self, paths: Paths) -> None:
+        self.paths = paths.ensure()
+
+    # -- connections -------------------------------------------------------------------------------------------
+    def _attach(self, con: duckdb.DuckDBPyConnection, *, read_only: bool, as_of: datetime | str | None = None
+                ) -> None:
+        options = [f"DATA_PATH {quote_literal(str(self.paths.lake_data) + '/')}"]
+        if read_only:
+            options.append("READ_ONLY")
+        else:
+            options.append("DATA_INLINING_ROW_LIMIT 0")
+        if as_of is not None:
+            options.append(f"SNAPSHOT_TIME {quote_literal(str(as_of))}")
+        con.execute(
+            f"ATTACH {quote_literal('ducklake:' + str(self.paths.catalog))} AS {LAKE} ({', '.join(options)})"
+        )
+
+    @contextlib.contextmanager
+    def writer(self, *, extra_views: Mapping[str, str] | None = None) -> Iterator[LakeWriter]:
+        """One atomic write: everything done on the yielded writer commits together or not at all."""
+        lock_path = self.paths.lake / ".writer.lock"
+        with open(lock_path, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            con = connect(extensions=("ducklake",))
+            try:
+                self._attach(con, read_only=False)
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield LakeWriter(con)
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                self.refresh_views(con, extra_views=extra_views)
+            finally:
+                con.close()
+
+    @contextlib.contextmanager
+    def catalog_reader(self, as_of: datetime | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection on the catalog itself (time travel); waits while a writer holds the file."""
+        con = connect(extensions=("ducklake", "spatial"))
+        try:
+            for attempt in range(50):
+                try:
+                    self._attach(con, read_only=True, as_of=as_of)
+                    break
+                except duckdb.IOException:
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.2)
+            con.execute(f"USE {LAKE}")
+            yield con
+        finally:
+            con.close()
+
+    def reader(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection on the views file: the current published state, never blocked by writers."""
+        if not self.paths.views_db.exists():
+            with self.writer():
+                pass
+        return connect(self.paths.views_db, read_only=True, extensions=("spatial",))
+
+    # -- views -------------------------------------------------------------------------------------------------
+    def refresh_views(self, con: duckdb.DuckDBPyConnection, *, extra_views: Mapping[str, str] | None = None
+                      ) -> Path:
+        """Rebuild ``kiban.duckdb`` with one view per lake table over its current Parquet files; swap atomically."""
+        statements = []
+        for table in existing_tables(con):
+            files = con.execute(
+                "SELECT data_file, delete_file FROM ducklake_list_files(?, ?)", [LAKE, table]
+            ).fetchall()
+            if any(f[1] for f in files):
+                raise RuntimeError(f"lake table {table} has delete files; views need whole-file writes")
+            columns = con.execute(f"DESCRIBE {LAKE}.{quote_ident(table)}").fetchall()
+            if files:
+                file_list = ", ".join(quote_literal(str(Path(f[0]).resolve())) for f in files)
+                select = ", ".join(quote_ident(c[0]) for c in columns)
+                body = f"SELECT {select} FROM read_parquet([{file_list}], union_by_name = true)"
+            else:
+                body = "SELECT " + ", ".join(
+                    f"CAST(NULL AS {c[1]}) AS {quote_ident(c[0])}" for c in columns
+                ) + " WHERE false"
+            statements.append(f"CREATE VIEW {quote_ident(table)} AS {body}")
+        for name, sql in (extra_views or {}).items():
+            statements.append(f"CREATE VIEW {quote_ident(name)} AS {sql}")
+        snapshot = con.execute(f"SELECT max(snapshot_id) FROM {LAKE}.snapshots()").fetchone()[0]
+        target = self.paths.views_db
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        views = connect(tmp)
+        try:
+            for stmt in statements:
+                views.execute(stmt)
+            views.execute("CREATE TABLE _kiban_snapshot AS SELECT ? AS snapshot_id, now() AS refreshed_at",
+                          [snapshot])
+            views.execute("CHECKPOINT")
+        finally:
+            views.close()
+        os.replace(tmp, target)
+        return target
+
+    def snapshot_id(self) -> int | None:
+        if not self.paths.views_db.exists():
+            return None
+        with contextlib.closing(self.reader()) as con:
+            return con.execute("SELECT snapshot_id FROM _kiban_snapshot").fetchone()[0]

@@ -1,0 +1,1 @@
+"""Source families: how each registry lands in the lake."""

@@ -1,0 +1,141 @@
+"""国税庁 法人番号 into the lake: events appended, current state derived, 全件 reconciled.
+
+Semantics (DESIGN.md §4, formats §1.4):
+- ``corporate_events`` keeps every row of every 全件/差分 file and Web-API response (append-only, with lineage).
+- ``corporations`` holds one row per corporate number: among rows with 最新履歴 ``latest = '1'`` the one with the
+  greatest 更新年月日 (ties: the later load, then the greater 一連番号). A 削除 (process 99) removes the number
+  from the current state; closed corporations (閉鎖, close_date set) stay, flagged ``is_closed``.
+- Loading a 全件 file first reconciles it against the state built so far (``corporate_reconciliation``:
+  missing / extra / differs), then applies it like any other file.
+All three tables change in one lake transaction per file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from kiban.archive import RawObject
+from kiban.duck import quote_ident, quote_literal
+from kiban.lake import LAKE, LakeWriter, contract_select
+from kiban.loads import LoadContext, Source, Staged, StagedDataset
+from registries.nta.parse import kind_from_name, stage_corporate_file
+from registries.nta.rules import rules_for
+from schemas.corporate import OFFICIAL_COLUMN_NAMES, corporate_events, corporate_reconciliation, corporations
+
+#: The staged form of a file: the 30 official columns (lineage is added when stored).
+STAGED_EVENTS = dataclasses.replace(
+    corporate_events,
+    columns=tuple(c for c in corporate_events.columns if c.name in OFFICIAL_COLUMN_NAMES),
+    primary_key=(),
+    sort_by=(),
+)
+STAGED_RULES = rules_for("corporate_events")
+
+#: Columns compared by the reconciliation (identity and location; not the file-specific sequence number).
+COMPARED = [c for c in OFFICIAL_COLUMN_NAMES if c not in ("sequence_number", "corporate_number")]
+
+
+def stage(raw: RawObject, workdir: Path, kind: str | None = None) -> Staged:
+    out = workdir / "corporate_events.parquet"
+    kind = kind or kind_from_name(raw.original_name) or "diff"
+    # the archive names files by hash: stage from a link carrying the original name (zip member checks use it)
+    named = workdir / raw.original_name
+    named.symlink_to(raw.path)
+    result = stage_corporate_file(named, out, kind=kind)  # type: ignore[arg-type]
+    info = {"encoding": result.encoding, "inner_name": result.inner_name, "kind": kind, "rows": result.rows}
+    return Staged([StagedDataset(STAGED_EVENTS, out, STAGED_RULES, result.rows)], info)
+
+
+def _scope_predicate(file_name: str) -> str:
+    """全件 files are per prefecture (``13_tokyo_all_...``) or national (``00_zenkoku_all_...``)."""
+    m = re.match(r"^(\d{2})_", file_name)
+    if not m or m.group(1) == "00":
+        return "true"
+    return f"prefecture_code = {quote_literal(m.group(1))}"
+
+
+def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
+    staged = ctx.staged.datasets[0]
+    kind = ctx.staged.info["kind"]
+    con = writer.con
+    for contract in (corporate_events, corporations, corporate_reconciliation):
+        writer.ensure_table(contract)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({quote_literal(str(staged.parquet))})")
+    lineage = {
+        "source_file": quote_literal(ctx.raw.original_name),
+        "source_sha256": quote_literal(ctx.raw.sha256),
+        "load_id": quote_literal(ctx.load_id),
+        "source_kind": quote_literal(kind),
+    }
+    select = contract_select(corporate_events, list(OFFICIAL_COLUMN_NAMES), lineage)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE new_events AS SELECT {select} FROM staged ORDER BY _source_row")
+    rows = {"corporate_events": writer.append(corporate_events, "SELECT * FROM new_events")}
+
+    if kind == "full":
+        rows["corporate_reconciliation"] = _reconcile(writer, ctx.raw.original_name)
+
+    state_cols = [c.name for c in corporations.columns]
+    plain = [c for c in state_cols if c not in ("is_closed", "source_file", "load_id")]
+    cols = ", ".join(quote_ident(c) for c in plain)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE new_state AS
+        WITH candidates AS (
+            SELECT {cols}, source_file, load_id, 0 AS _new, 0 AS _seq FROM {LAKE}.corporations
+            UNION ALL
+            SELECT {cols}, source_file, load_id, 1 AS _new, sequence_number AS _seq
+            FROM new_events WHERE latest = '1'
+        )
+        SELECT {cols}, close_date IS NOT NULL AS is_closed, source_file, load_id
+        FROM candidates
+        QUALIFY row_number() OVER (
+            PARTITION BY corporate_number ORDER BY update_date DESC, _new DESC, _seq DESC) = 1
+    """)
+    ordered = ", ".join(quote_ident(c) for c in state_cols)
+    rows["corporations"] = writer.replace(
+        corporations, f"SELECT {ordered} FROM new_state WHERE process <> '99' ORDER BY corporate_number"
+    )
+    return rows
+
+
+def _reconcile(writer: LakeWriter, full_file: str) -> int:
+    """Compare the state built so far with a 全件 snapshot; append the differences. Empty state: nothing to do."""
+    con = writer.con
+    has_state = con.execute(f"SELECT count(*) FROM {LAKE}.corporations").fetchone()[0] > 0
+    if not has_state:
+        return 0
+    scope = _scope_predicate(full_file)
+    differs = " || ".join(
+        f"CASE WHEN s.{quote_ident(c)} IS DISTINCT FROM f.{quote_ident(c)} THEN [{quote_literal(c)}] ELSE [] END"
+        for c in COMPARED if c in {col.name for col in corporations.columns}
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE recon AS
+        WITH f AS (SELECT * FROM new_events WHERE latest = '1'
+                   QUALIFY row_number() OVER (PARTITION BY corporate_number ORDER BY update_date DESC,
+                                               sequence_number DESC) = 1),
+             s AS (SELECT * FROM {LAKE}.corporations WHERE {scope}),
+             joined AS (
+                SELECT coalesce(f.corporate_number, s.corporate_number) AS corporate_number,
+                       CASE WHEN s.corporate_number IS NULL THEN 'missing'
+                            WHEN f.corporate_number IS NULL THEN 'extra' ELSE 'differs' END AS status,
+                       CASE WHEN s.corporate_number IS NOT NULL AND f.corporate_number IS NOT NULL
+                            THEN {differs} END AS diff_cols
+                FROM f FULL OUTER JOIN s ON f.corporate_number = s.corporate_number
+             )
+        SELECT corporate_number, status,
+               CASE WHEN diff_cols IS NOT NULL THEN to_json(diff_cols)::VARCHAR END AS differing_columns
+        FROM joined
+        WHERE status <> 'differs' OR len(diff_cols) > 0
+    """)
+    select = contract_select(
+        corporate_reconciliation, ["corporate_number", "status", "differing_columns"],
+        {"full_file": quote_literal(full_file), "reconciled_at": "now()"},
+    )
+    return writer.append(corporate_reconciliation, f"SELECT {select} FROM recon ORDER BY corporate_number")
+
+
+def corporate_source(kind: str | None = None) -> Source:
+    """The corporate registry as a load source; ``kind`` forces 全件 (full) or 差分 (diff)."""
+    return Source(name="corporate", stage=lambda raw, workdir: stage(raw, workdir, kind), store=store)

@@ -1,0 +1,180 @@
+"""Great Expectations on DuckDB (duckdb_engine + SQLAlchemy) with SQL pushdown.
+
+Tested with great-expectations==1.24.1, duckdb 1.5.5, duckdb-engine 0.17.0 (SQLAlchemy 2.1). Re-check this
+module whenever one of these pins moves: it relies on the hooks named below.
+
+Why this module exists (DESIGN.md §3): GE has no DuckDB datasource. Its generic SQL datasource over
+``duckdb_engine`` fails on every metric (``MetricResolutionError: list index out of range``) because
+``SqlAlchemyExecutionEngine.get_connection`` opens and closes a connection per query unless the dialect is in the
+module global ``_PERSISTED_CONNECTION_DIALECTS``; for an in-memory database that loses the data. Regex and
+strftime metrics have no DuckDB implementation either.
+
+The extension points used, instead of patching module globals:
+
+* :class:`DuckDBExecutionEngine` -- a ``SqlAlchemyExecutionEngine`` subclass that always keeps one persisted
+  connection (``StaticPool``) and runs ``init_sql`` (e.g. ``CREATE VIEW staged AS ... read_parquet(...)``) on
+  every new DBAPI connection. GE looks metric providers up along the engine's MRO, so every SQLAlchemy metric
+  still applies, and DuckDB-specific providers registered for this class take precedence.
+* :class:`DuckDBDatasource` -- a fluent ``SQLDatasource`` of type ``"duckdb"`` (GE's ``MetaDatasource``
+  registers it, giving ``context.data_sources.add_duckdb(...)``) whose ``execution_engine_type`` is the engine
+  above and whose ``get_engine`` returns that same engine, so table-asset checks see the same database.
+* Metric providers for ``column_values.match_regex`` / ``not_match_regex`` (DuckDB ``regexp_matches``, RE2
+  syntax, search semantics like GE's pandas ``str.contains``) and ``column_values.match_strftime_format``
+  (``try_strptime``). The strftime provider is deliberately *strict*: a value matches only if it is the canonical
+  rendering of the parsed value (``strftime(strptime(v, f), f) = v``), so ``2024-1-5`` does not match
+  ``%Y-%m-%d`` although Python's ``strptime`` accepts it; impossible dates (2024-02-30) never parse.
+* ``column_values.castable_to`` backs :class:`ExpectColumnValuesToBeCastableTo`: ``TRY_CAST`` to a DuckDB type
+  succeeds -- the cast the store will run -- and, for integer types, the text is an integer (DuckDB's cast
+  would silently round ``1.5``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar, Literal
+
+import great_expectations as gx
+import sqlalchemy as sa
+from great_expectations.compatibility import pydantic
+from great_expectations.datasource.fluent.sql_datasource import SQLDatasource
+from great_expectations.execution_engine import SqlAlchemyExecutionEngine
+from great_expectations.expectations.expectation import ColumnMapExpectation
+from great_expectations.expectations.metrics.map_metric_provider import (
+    ColumnMapMetricProvider,
+    column_condition_partial,
+)
+
+DIALECT = "duckdb"
+_INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+                            "UINTEGER", "UBIGINT", "UHUGEINT"})
+MEMORY_URL = "duckdb:///:memory:"
+
+
+class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
+    """SQLAlchemy execution engine for DuckDB: one persisted connection, optional per-connection setup SQL."""
+
+    def __init__(self, *args: Any, init_sql: Sequence[str] = (), **kwargs: Any) -> None:
+        if kwargs.get("engine") is None:
+            kwargs.setdefault("poolclass", sa.pool.StaticPool)
+        self._init_sql = tuple(init_sql)
+        super().__init__(*args, **kwargs)
+        if self.dialect_name != DIALECT:
+            raise ValueError(f"DuckDBExecutionEngine needs a duckdb:// engine, got {self.dialect_name!r}")
+        if self._init_sql:
+            sa.event.listen(self.engine, "connect", self._run_init_sql)
+
+    def _run_init_sql(self, dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            for statement in self._init_sql:
+                cursor.execute(statement)
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def get_connection(self) -> Generator[sa.Connection, None, None]:
+        """Always the same open connection (GE does this only for dialects it knows)."""
+        if self._connection is None:
+            self._connection = self.engine.connect()
+        yield self._connection
+
+
+class DuckDBDatasource(SQLDatasource):
+    """Fluent datasource ``type: duckdb``; ``init_sql`` runs on each new connection (views over Parquet)."""
+
+    type: Literal["duckdb"] = "duckdb"  # type: ignore[assignment]
+    connection_string: str = MEMORY_URL
+    init_sql: list[str] = pydantic.Field(default_factory=list)
+
+    @property
+    def execution_engine_type(self) -> type[SqlAlchemyExecutionEngine]:
+        return DuckDBExecutionEngine
+
+    def get_engine(self) -> sa.Engine:
+        return self.get_execution_engine().engine
+
+
+def _null_is_false(condition: Any) -> Any:
+    return sa.func.coalesce(condition, sa.false())
+
+
+class DuckDBColumnValuesMatchRegex(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.match_regex"
+    condition_value_keys = ("regex",)
+
+    @column_condition_partial(engine=DuckDBExecutionEngine)
+    def _duckdb(cls, column: Any, regex: str, **kwargs: Any) -> Any:
+        return _null_is_false(sa.func.regexp_matches(sa.cast(column, sa.String), regex))
+
+
+class DuckDBColumnValuesNotMatchRegex(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.not_match_regex"
+    condition_value_keys = ("regex",)
+
+    @column_condition_partial(engine=DuckDBExecutionEngine)
+    def _duckdb(cls, column: Any, regex: str, **kwargs: Any) -> Any:
+        return _null_is_false(sa.not_(sa.func.regexp_matches(sa.cast(column, sa.String), regex)))
+
+
+class DuckDBColumnValuesMatchStrftimeFormat(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.match_strftime_format"
+    condition_value_keys = ("strftime_format",)
+
+    @column_condition_partial(engine=DuckDBExecutionEngine)
+    def _duckdb(cls, column: Any, strftime_format: str, **kwargs: Any) -> Any:
+        text = sa.cast(column, sa.String)
+        parsed = sa.func.try_strptime(text, strftime_format)
+        return _null_is_false(sa.func.strftime(parsed, strftime_format) == text)
+
+
+class DuckDBColumnValuesCastableTo(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.castable_to"
+    condition_value_keys = ("type_",)
+
+    @column_condition_partial(engine=DuckDBExecutionEngine)
+    def _duckdb(cls, column: Any, type_: str, **kwargs: Any) -> Any:
+        try_ = getattr(sa.func, "try")  # DuckDB try(expr): NULL where expr errors, i.e. TRY_CAST
+        castable = try_(sa.cast(column, _DuckDBType(type_))).is_not(None)
+        if type_.upper() in _INTEGER_TYPES:  # DuckDB rounds '1.5' into an integer: require integer text
+            text = sa.func.trim(sa.cast(column, sa.String))
+            castable = sa.and_(castable, sa.func.regexp_full_match(text, "[+-]?[0-9]+"))
+        return _null_is_false(castable)
+
+
+class _DuckDBType(sa.types.UserDefinedType):
+    """A DuckDB type named verbatim in ``CAST(... AS <name>)``."""
+
+    cache_ok = True
+
+    def __init__(self, name: str) -> None:
+        if not name.replace(" ", "").replace("_", "").isalnum():
+            raise ValueError(f"not a DuckDB type name: {name!r}")
+        self.name = name
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return self.name
+
+
+class ExpectColumnValuesToBeCastableTo(ColumnMapExpectation):
+    """Expect each non-null value to survive ``TRY_CAST(value AS type_)`` (DuckDB type name, e.g. ``BIGINT``)."""
+
+    type_: str
+    map_metric: ClassVar[str] = "column_values.castable_to"
+    success_keys: ClassVar[tuple[str, ...]] = ("type_", "mostly")
+
+
+def ephemeral_context() -> Any:
+    """A GE context that lives in memory only: no files, no usage statistics."""
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)

@@ -1,0 +1,200 @@
+"""Validate a staged Parquet dataset against its contract suite, in DuckDB (SQL pushdown, no pandas).
+
+``validate`` opens an in-memory DuckDB through SQLAlchemy (:mod:`quality.ge_duckdb`), exposes the staged
+Parquet as the view ``staged``, runs the generated Great Expectations suite on it and returns a
+:class:`ValidationReport`: one :class:`CheckResult` per check, with sample failing rows
+``{file, row, column, rule, value}`` (``row`` is the staged ``_source_row``) -- the machine-readable quarantine
+report (隔離レポート).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from quality import ge_duckdb
+from quality.rules import Rule
+from quality.suite import SOURCE_ROW, CheckSpec, SuiteSpec, build_suite, quote
+from schemas.contract import Contract
+
+_counter = itertools.count()
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check. ``error`` is set when the check could not run (e.g. a missing column)."""
+
+    name: str
+    column: str | None
+    rule_description: str
+    blocking: bool
+    success: bool
+    element_count: int
+    unexpected_count: int | None
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class ValidationReport:
+    """All check results of one staged input; ``success`` means no blocking check failed."""
+
+    dataset: str
+    source_file: str
+    row_count: int
+    success: bool
+    results: list[CheckResult]
+    engine: str = ""  # the GE execution engine class that ran the checks
+
+    def blocking_failures(self) -> list[CheckResult]:
+        return [r for r in self.results if r.blocking and not r.success]
+
+    def warnings(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.blocking and not r.success]
+
+    def result(self, name: str) -> CheckResult:
+        for r in self.results:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["blocking_failures"] = [r.name for r in self.blocking_failures()]
+        d["warnings"] = [r.name for r in self.warnings()]
+        return d
+
+
+def check_specs(contract: Contract, rules: Sequence[Rule] = ()) -> list[tuple[str, str, bool]]:
+    """``(name, description, blocking)`` of every check, in run order, to declare Dagster asset checks."""
+    return [(c.name, c.description, c.blocking) for c in build_suite(contract, rules).checks]
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def staged_view_sql(parquet: str | Path | Sequence[str | Path]) -> str:
+    paths = [parquet] if isinstance(parquet, str | Path) else list(parquet)
+    if not paths:
+        raise ValueError("no staged Parquet file given")
+    files = ", ".join(_sql_string(str(Path(p))) for p in paths)
+    return f"CREATE OR REPLACE VIEW staged AS SELECT * FROM read_parquet([{files}])"
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def _sample(file: str, row: Any, column: str | None, rule: str, value: Any) -> dict[str, Any]:
+    return {"file": file, "row": _json_value(row), "column": column, "rule": rule, "value": _json_value(value)}
+
+
+def _value_of(record: dict[str, Any], column: str | None) -> Any:
+    if column is None:
+        return None
+    cols = column.split(",")
+    if len(cols) == 1:
+        return record.get(column)
+    return {c: _json_value(record.get(c)) for c in cols}
+
+
+def _map_samples(spec: CheckSpec, result: dict[str, Any], file: str) -> list[dict[str, Any]]:
+    records = result.get("partial_unexpected_index_list") or []
+    samples = [_sample(file, r.get(SOURCE_ROW), spec.column, spec.name, _value_of(r, spec.column)) for r in records]
+    return sorted(samples, key=lambda s: (s["row"] is None, s["row"] if isinstance(s["row"], int) else 0))
+
+
+def _rows_samples(spec: CheckSpec, connection: sa.Connection, file: str, limit: int) -> list[dict[str, Any]]:
+    sql = (f"SELECT * FROM ({spec.failing_rows.strip().rstrip(';')}\n) AS f "
+           f"ORDER BY {quote(SOURCE_ROW)} LIMIT {int(limit)}")
+    rows = connection.execute(sa.text(sql)).mappings().all()
+    return [_sample(file, r.get(SOURCE_ROW), spec.column, spec.name, _value_of(dict(r), spec.column)) for r in rows]
+
+
+def _exception_message(info: dict[str, Any]) -> str | None:
+    """GE reports a failed metric either flat or keyed by metric id; None when the check ran."""
+    entries = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    messages = [str(e.get("exception_message") or "check could not run") for e in entries
+                if e.get("raised_exception")]
+    return "; ".join(dict.fromkeys(messages)) if messages else None
+
+
+def _check_result(spec: CheckSpec, gx_result: Any, row_count: int, connection: sa.Connection, file: str,
+                  sample_size: int) -> CheckResult:
+    result: dict[str, Any] = dict(gx_result.result or {})
+    message = _exception_message(gx_result.exception_info or {})
+    if message is not None:
+        return CheckResult(spec.name, spec.column, spec.description, spec.blocking, False, row_count, None,
+                           [], message)
+    success = bool(gx_result.success)
+    if spec.failing_rows is not None or "unexpected_count" in result:
+        if "unexpected_count" in result:  # column-map expectation
+            elements, unexpected = int(result.get("element_count") or row_count), int(result["unexpected_count"])
+        else:  # unexpected-rows expectation: observed_value is the failing row count
+            elements, unexpected = row_count, int(result.get("observed_value") or 0)
+        if success:
+            samples = []
+        elif spec.failing_rows is not None:
+            samples = _rows_samples(spec, connection, file, sample_size)
+        else:
+            samples = _map_samples(spec, result, file)
+        return CheckResult(spec.name, spec.column, spec.description, spec.blocking, success, elements,
+                           unexpected, samples)
+    # table-level expectation (column list): one sample carrying the observed value
+    samples = [] if success else [_sample(file, None, None, spec.name, result.get("observed_value"))]
+    return CheckResult(spec.name, spec.column, spec.description, spec.blocking, success, row_count,
+                       0 if success else 1, samples)
+
+
+def _index_by_check(gx_results: Sequence[Any]) -> dict[str, Any]:
+    return {r.expectation_config.meta["check"]: r for r in gx_results}
+
+
+def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, source_file: str,
+              sample_size: int = 20) -> ValidationReport:
+    """Run an already built suite on staged Parquet (see :func:`validate`)."""
+    context = ge_duckdb.ephemeral_context()
+    datasource = context.data_sources.add_duckdb(
+        name=f"kiban_{suite.dataset}_{next(_counter)}", init_sql=[staged_view_sql(parquet)],
+    )
+    engine = datasource.get_execution_engine()
+    try:
+        batch = datasource.add_table_asset("staged", table_name="staged") \
+            .add_batch_definition_whole_table("all").get_batch()
+        result_format = {
+            "result_format": "SUMMARY",
+            "unexpected_index_column_names": [SOURCE_ROW],
+            "partial_unexpected_count": sample_size,
+        }
+        validation = batch.validate(suite.to_gx_suite(), result_format=result_format)
+        by_check = _index_by_check(validation.results)
+        with engine.get_connection() as connection:
+            row_count = int(connection.execute(sa.text("SELECT count(*) FROM staged")).scalar_one())
+            results = [
+                _check_result(spec, by_check[spec.name], row_count, connection, source_file, sample_size)
+                for spec in suite.checks
+            ]
+    finally:
+        engine.close()
+    success = not any(r.blocking and not r.success for r in results)
+    return ValidationReport(suite.dataset, source_file, row_count, success, results, type(engine).__name__)
+
+
+def validate(contract: Contract, parquet: str | Path | list[Path], rules: Sequence[Rule] = (), *,
+             source_file: str, sample_size: int = 20) -> ValidationReport:
+    """Validate staged Parquet (one file or several) against ``contract`` and ``rules``."""
+    return run_suite(build_suite(contract, rules), parquet, source_file=source_file, sample_size=sample_size)

@@ -1,0 +1,166 @@
+"""Generate the Great Expectations suite of a dataset from its contract (契約) and hand-written rules.
+
+Every check has a stable name -- the Dagster asset-check name -- and a ``blocking`` flag:
+
+=========================  ==============================================================  ========
+name                       expectation                                                     blocking
+=========================  ==============================================================  ========
+``columns__ordered``       staged columns = contract columns in order, then ``_source_row``  yes
+``<col>__not_null``        ``nullable=False`` columns have no NULL                           yes
+``<col>__castable``        staged text casts to the contract type (dates: strict ISO)        yes
+``<col>__pattern``         full match of ``Column.pattern`` (RE2 syntax in DuckDB)           yes
+``<col>__in_codes``        value is a key of ``Column.codes`` (コード表)                     yes
+``<col>__range``           ``min_value`` <= value <= ``max_value`` (numbers, ISO dates)      no
+``pk__unique``             ``primary_key`` (possibly compound) is unique                     yes
+``<rule.name>``            ``quality.rules.Rule`` as unexpected-rows SQL                     rule's
+=========================  ==============================================================  ========
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from quality import ge_duckdb
+from quality.rules import Rule
+from schemas.contract import Column, Contract
+
+SOURCE_ROW = "_source_row"
+ISO_DATE = "%Y-%m-%d"
+_NO_CAST = frozenset({"string", "json", "geometry", "date"})  # date: strict strftime check instead
+
+
+@dataclass(frozen=True, eq=False)
+class CheckSpec:
+    """One named check.
+
+    ``failing_rows`` (SQL over ``staged``) selects the failing rows where GE does not report their
+    ``_source_row`` itself: unexpected-rows checks and the compound-key check. The runner reads sample rows
+    from it (``ORDER BY _source_row LIMIT n``) only when the check failed.
+    """
+
+    name: str
+    description: str
+    blocking: bool
+    column: str | None
+    expectation: Any  # a great_expectations Expectation, tagged with meta={"check": name}
+    failing_rows: str | None = None
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """The generated suite of one dataset."""
+
+    dataset: str
+    checks: tuple[CheckSpec, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.checks]
+
+    def check(self, name: str) -> CheckSpec:
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def to_gx_suite(self) -> gx.ExpectationSuite:
+        """A fresh GE ``ExpectationSuite`` (expectations are copied: a suite owns its expectations)."""
+        suite = gx.ExpectationSuite(name=self.dataset)
+        for c in self.checks:
+            suite.add_expectation(c.expectation.copy(deep=True))
+        return suite
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(value: float | str) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return repr(value)
+
+
+def _ge_query(failing_rows: str) -> str:
+    """Wrap SQL over ``staged`` so GE runs it on its batch; braces are escaped for GE's ``str.format``."""
+    body = failing_rows.strip().rstrip(";").replace("{", "{{").replace("}", "}}")
+    return f"WITH staged AS (SELECT * FROM {{batch}}) SELECT * FROM ({body}\n) AS failing_rows"
+
+
+def _spec(name: str, description: str, blocking: bool, column: str | None, expectation: Any,
+          failing_rows: str | None = None) -> CheckSpec:
+    expectation.meta = {"check": name, "blocking": blocking}
+    expectation.description = description
+    return CheckSpec(name, description, blocking, column, expectation, failing_rows)
+
+
+def _rows_spec(name: str, description: str, blocking: bool, column: str | None, failing_rows: str) -> CheckSpec:
+    expectation = gxe.UnexpectedRowsExpectation(unexpected_rows_query=_ge_query(failing_rows))
+    return _spec(name, description, blocking, column, expectation, failing_rows)
+
+
+def _range_sql(col: Column) -> str | None:
+    if col.min_value is None and col.max_value is None:
+        return None
+    typed = f"TRY_CAST(CAST({quote(col.name)} AS VARCHAR) AS {col.duckdb_type})"
+    bound = [
+        f"{typed} {op} CAST({_literal(v)} AS {col.duckdb_type})"
+        for op, v in (("<", col.min_value), (">", col.max_value)) if v is not None
+    ]
+    return f"SELECT * FROM staged WHERE {' OR '.join(bound)}"
+
+
+def column_checks(col: Column) -> list[CheckSpec]:
+    """The checks one contract column implies, in a fixed order."""
+    name, ja = col.name, col.ja
+    checks: list[CheckSpec] = []
+    if not col.nullable:
+        checks.append(_spec(f"{name}__not_null", f"{ja}（{name}）は必須", True, name,
+                            gxe.ExpectColumnValuesToNotBeNull(column=name)))
+    if col.type == "date":
+        checks.append(_spec(f"{name}__castable", f"{ja}（{name}）は YYYY-MM-DD の実在する日付", True, name,
+                            gxe.ExpectColumnValuesToMatchStrftimeFormat(column=name, strftime_format=ISO_DATE)))
+    elif col.type not in _NO_CAST:
+        checks.append(_spec(f"{name}__castable", f"{ja}（{name}）は {col.duckdb_type} に変換できる", True, name,
+                            ge_duckdb.ExpectColumnValuesToBeCastableTo(column=name, type_=col.duckdb_type)))
+    if col.pattern is not None:
+        checks.append(_spec(f"{name}__pattern", f"{ja}（{name}）は /{col.pattern}/ に全体一致", True, name,
+                            gxe.ExpectColumnValuesToMatchRegex(column=name, regex=f"^(?:{col.pattern})$")))
+    if col.codes is not None:
+        checks.append(_spec(f"{name}__in_codes", f"{ja}（{name}）は{col.codes.ja}のコード", True, name,
+                            gxe.ExpectColumnValuesToBeInSet(column=name, value_set=sorted(col.codes.codes))))
+    range_sql = _range_sql(col)
+    if range_sql is not None:
+        checks.append(_rows_spec(f"{name}__range", f"{ja}（{name}）は {col.min_value} 〜 {col.max_value}",
+                                 False, name, range_sql))
+    return checks
+
+
+def build_suite(contract: Contract, rules: Sequence[Rule] = ()) -> SuiteSpec:
+    """All checks of ``contract`` plus ``rules``, in a stable order; check names are unique."""
+    checks = [_spec("columns__ordered", "列が契約の順に並ぶ（末尾に _source_row）", True, None,
+                    gxe.ExpectTableColumnsToMatchOrderedList(column_list=[*contract.column_names, SOURCE_ROW]))]
+    for col in contract.columns:
+        checks.extend(column_checks(col))
+    pk = list(contract.primary_key)
+    if len(pk) == 1:
+        checks.append(_spec("pk__unique", f"主キー {pk[0]} が一意", True, pk[0],
+                            gxe.ExpectColumnValuesToBeUnique(column=pk[0])))
+    elif pk:
+        keys = ", ".join(quote(k) for k in pk)
+        duplicates_sql = (f"SELECT * FROM staged WHERE NOT ({' AND '.join(f'{quote(k)} IS NULL' for k in pk)}) "
+                          f"QUALIFY count(*) OVER (PARTITION BY {keys}) > 1")
+        checks.append(_spec("pk__unique", f"主キー ({', '.join(pk)}) が一意", True, ",".join(pk),
+                            gxe.ExpectCompoundColumnsToBeUnique(column_list=pk), failing_rows=duplicates_sql))
+    for rule in rules:
+        checks.append(_rows_spec(rule.name, rule.description, rule.blocking, rule.column, rule.failing_rows))
+    names = [c.name for c in checks]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"{contract.name}: duplicate check names {duplicates}")
+    return SuiteSpec(contract.name, tuple(checks))

@@ -1,0 +1,220 @@
+"""Streaming reader of one 地図XML document (lxml ``iterparse``), clearing elements as it goes.
+
+Layout read (法務省 地図XML ver1.0; element names as published)::
+
+    <地図 xmlns="http://www.moj.go.jp/MINJI/tizuxml" xmlns:zmn="http://www.moj.go.jp/MINJI/tizuzumen">
+      <version/> <地図名/> <市区町村コード/> <市区町村名/> <座標系/> <測地系判別/>   header (root children)
+      <図郭>…</図郭>                                                              skipped (cleared)
+      <空間属性>  zmn:GM_Point id=P…  (X = 北方向 northing, Y = 東方向 easting)
+                 zmn:GM_Curve id=C…  (GM_PointArray.column: GM_Position.indirect/GM_PointRef.point idref=P…
+                                      or GM_Position.direct/X,Y)
+                 zmn:GM_Surface id=F… (GM_SurfaceBoundary.exterior|interior/GM_Ring/
+                                      GM_CompositeCurve.generator idref=C…)
+      <主題属性>  筆 id=H… (大字コード, 丁目コード, 小字コード, 予備コード, 大字名…, 地番, 形状 idref=F…,
+                          精度区分, 座標値種別, 筆界未定構成筆); 基準点, 筆界点, 筆界線 are skipped
+
+Memory bound: the element tree never holds more than the header, one child of 空間属性/主題属性 being read,
+and the (emptied) elements on the path to it: every processed element is cleared and its earlier siblings are
+deleted. What *does* grow with the file is :class:`Primitives`, the idref tables needed to resolve geometry:
+one ``(easting, northing)`` tuple per GM_Point, one small tuple per GM_Curve (point ids or coordinates) and one
+tuple of curve ids per GM_Surface, roughly 150–250 bytes per primitive in CPython. 筆 attribute records are
+handed to the caller as they end and are not retained here. So peak memory is O(number of spatial primitives
+of one XML file), not O(bytes of XML): a 200 MB file holds a few million primitives (hundreds of MB at worst);
+real published files are per 地図 sheet group and much smaller. See bench/bench_moj_map.py for measurements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO
+
+from lxml import etree
+
+T = "{http://www.moj.go.jp/MINJI/tizuxml}"
+Z = "{http://www.moj.go.jp/MINJI/tizuzumen}"
+
+HEADER_FIELDS = ("version", "地図名", "市区町村コード", "市区町村名", "座標系", "測地系判別")
+_ZX, _ZY = Z + "X", Z + "Y"
+_POINT, _CURVE, _SURFACE = Z + "GM_Point", Z + "GM_Curve", Z + "GM_Surface"
+_FUDE = T + "筆"
+_SPATIAL, _SUBJECT = T + "空間属性", T + "主題属性"
+_COLUMN = Z + "GM_PointArray.column"
+_INDIRECT, _DIRECT = Z + "GM_Position.indirect", Z + "GM_Position.direct"
+_POINTREF = Z + "GM_PointRef.point"
+_EXTERIOR, _INTERIOR = Z + "GM_SurfaceBoundary.exterior", Z + "GM_SurfaceBoundary.interior"
+_GENERATOR = Z + "GM_CompositeCurve.generator"
+_SHAPE = T + "形状"
+
+# Root children and section children we act on; anything else is deleted with its siblings.
+_TAGS = (
+    *(T + f for f in HEADER_FIELDS), _POINT, _CURVE, _SURFACE, _FUDE, _SPATIAL, _SUBJECT,
+    T + "図郭", T + "基準点", T + "筆界点", T + "筆界線",
+)
+
+CurveItem = str | tuple[float, float]  # a GM_Point id, or a direct (easting, northing)
+
+
+class BadCoordinate(ValueError):
+    """A coordinate element that is missing or not a number (file-level problem)."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class Primitives:
+    """idref tables of one file: the only state that grows with the file."""
+
+    points: dict[str, tuple[float, float]] = field(default_factory=dict)
+    curves: dict[str, tuple[CurveItem, ...]] = field(default_factory=dict)
+    surfaces: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # exterior first
+    spatial_done: bool = False
+
+
+@dataclass(frozen=True)
+class FudeRecord:
+    """One 筆 as read: attributes by local element name, the GM_Surface it points at, its 1-based index."""
+
+    index: int
+    fude_id: str | None
+    attrs: dict[str, str | None]
+    surface_ref: str | None
+    line: int | None
+
+
+@dataclass
+class Document:
+    """Reader state visible to the caller: header values and primitives so far."""
+
+    header: dict[str, str | None] = field(default_factory=dict)
+    prims: Primitives = field(default_factory=Primitives)
+    fude_count: int = 0
+    retained_peak: int = 0  # largest number of elements found in the tree at a 筆 boundary (tests, bench)
+    root: etree._Element | None = None  # the (pruned) document root, for inspection
+
+
+def _num(elem: etree._Element) -> float:
+    try:
+        return float(elem.text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise BadCoordinate(f"{etree.QName(elem).localname} is not a number: {elem.text!r}",
+                            elem.sourceline) from None
+
+
+def _position(elem: etree._Element) -> tuple[float, float]:
+    """(easting, northing) from an element holding zmn:X (northing) and zmn:Y (easting)."""
+    north = east = None
+    for c in elem.iter(_ZX, _ZY):
+        if c.tag == _ZX:
+            north = _num(c)
+        else:
+            east = _num(c)
+    if north is None or east is None:
+        raise BadCoordinate("position without zmn:X and zmn:Y", elem.sourceline)
+    return east, north
+
+
+def _curve(elem: etree._Element) -> tuple[CurveItem, ...]:
+    items: list[CurveItem] = []
+    for col in elem.iter(_COLUMN):
+        for pos in col:
+            if pos.tag == _INDIRECT:
+                ref = next(pos.iter(_POINTREF), None)
+                items.append(ref.get("idref", "") if ref is not None else "")
+            elif pos.tag == _DIRECT:
+                items.append(_position(pos))
+    return tuple(items)
+
+
+def _surface(elem: etree._Element) -> tuple[tuple[str, ...], ...]:
+    rings: list[tuple[str, ...]] = []
+    for boundary in elem.iter(_EXTERIOR, _INTERIOR):
+        ids = tuple(g.get("idref", "") for g in boundary.iter(_GENERATOR))
+        if boundary.tag == _EXTERIOR:
+            rings.insert(0, ids)
+        else:
+            rings.append(ids)
+    return tuple(rings)
+
+
+def _text(elem: etree._Element) -> str | None:
+    if len(elem):  # structured content (e.g. 筆界未定構成筆 listing 地番): join the leaf texts
+        parts = [t.strip() for t in elem.itertext() if t.strip()]
+        return ",".join(parts) or None
+    text = (elem.text or "").strip()
+    return text or None
+
+
+def _fude(elem: etree._Element, index: int) -> FudeRecord:
+    attrs: dict[str, str | None] = {}
+    surface_ref = None
+    for child in elem:
+        if not isinstance(child.tag, str):
+            continue  # comments, processing instructions
+        name = etree.QName(child).localname
+        if child.tag == _SHAPE:
+            surface_ref = child.get("idref")
+        else:
+            attrs[name] = _text(child)
+    return FudeRecord(index, elem.get("id"), attrs, surface_ref, elem.sourceline)
+
+
+def _release(elem: etree._Element) -> None:
+    """Empty ``elem`` and delete the siblings before it, so the tree stays O(depth)."""
+    elem.clear(keep_tail=False)
+    parent = elem.getparent()
+    if parent is not None:
+        while elem.getprevious() is not None:
+            del parent[0]
+
+
+def read_document(stream: IO[bytes], doc: Document) -> Iterator[FudeRecord]:
+    """Yield the 筆 of one document in order while filling ``doc.header`` and ``doc.prims``.
+
+    Raises ``lxml.etree.XMLSyntaxError`` for malformed XML (including characters illegal in XML) and
+    :class:`BadCoordinate` for a non-numeric coordinate; the caller maps both to ``SourceError``.
+    """
+    context = etree.iterparse(
+        stream, events=("end",), tag=_TAGS, huge_tree=True, resolve_entities=False, no_network=True,
+        remove_comments=True,
+    )
+    prims = doc.prims
+    root: etree._Element | None = None
+    for _event, elem in context:
+        parent = elem.getparent()
+        if root is None:
+            root = doc.root = elem.getroottree().getroot()
+        ptag = parent.tag if parent is not None else None
+        tag = elem.tag
+        if ptag == _SPATIAL:
+            ident = elem.get("id", "")
+            if tag == _POINT:
+                pos = next(elem.iter(Z + "DirectPosition"), None)
+                if pos is None:
+                    raise BadCoordinate(f"GM_Point {ident} has no DirectPosition", elem.sourceline)
+                prims.points[ident] = _position(pos)
+            elif tag == _CURVE:
+                prims.curves[ident] = _curve(elem)
+            elif tag == _SURFACE:
+                prims.surfaces[ident] = _surface(elem)
+            _release(elem)
+        elif ptag == _SUBJECT:
+            if tag == _FUDE:
+                doc.fude_count += 1
+                record = _fude(elem, doc.fude_count)
+                _release(elem)
+                if doc.fude_count % 1024 == 1:
+                    doc.retained_peak = max(doc.retained_peak, sum(1 for _ in root.iter()))
+                yield record
+            else:
+                _release(elem)
+        elif parent is not None and parent is root:
+            if tag == _SPATIAL:
+                prims.spatial_done = True
+            elif tag.startswith(T) and tag[len(T):] in HEADER_FIELDS:
+                doc.header[tag[len(T):]] = _text(elem)
+            _release(elem)
+    if root is not None:
+        doc.retained_peak = max(doc.retained_peak, sum(1 for _ in root.iter()))

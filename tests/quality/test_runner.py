@@ -1,0 +1,191 @@
+"""quality.runner: GE suites on DuckDB (pushdown) over a small staged Parquet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from quality import ge_duckdb
+from quality.rules import Rule
+from quality.runner import ValidationReport, check_specs, validate
+from quality.suite import build_suite
+from schemas.contract import CodeTable, Column, Contract
+
+PROCESS = CodeTable("process", "処理区分", "process type", {"01": "新規", "12": "商号又は名称の変更"})
+
+CONTRACT = Contract(
+    name="test_corp",
+    version="1",
+    title_ja="テスト法人",
+    title_en="test corporations",
+    description="test",
+    columns=(
+        Column("corporate_number", "string", "法人番号", "corporate number", nullable=False, pattern=r"[0-9]{13}"),
+        Column("seq", "int32", "連番", "sequence", nullable=False, min_value=1, max_value=999),
+        Column("process", "string", "処理区分", "process", codes=PROCESS),
+        Column("change_date", "date", "変更年月日", "change date", min_value="2015-10-05"),
+        Column("name", "string", "商号又は名称", "name", nullable=False),
+    ),
+    primary_key=("corporate_number", "seq"),
+)
+
+BLANK_NAME = Rule(
+    name="name_not_blank",
+    description="商号又は名称が空白のみでない",
+    failing_rows="SELECT * FROM staged WHERE trim(name) = ''",
+    column="name",
+    blocking=False,
+)
+
+CLEAN = [
+    {"corporate_number": "1234567890123", "seq": "1", "process": "01", "change_date": "2024-01-05", "name": "甲"},
+    {"corporate_number": "1234567890123", "seq": "2", "process": "12", "change_date": "2024-02-29", "name": "乙"},
+    {"corporate_number": "2234567890123", "seq": "1", "process": "01", "change_date": None, "name": "丙"},
+]
+
+
+def stage(tmp_path: Path, rows: list[dict], name: str = "staged.parquet") -> Path:
+    """Write rows as a staged table: contract columns as text, then _source_row (1-based)."""
+    columns = {c: [r.get(c) for r in rows] for c in CONTRACT.column_names}
+    table = pa.table({**{c: pa.array(v, pa.string()) for c, v in columns.items()},
+                      "_source_row": pa.array(range(1, len(rows) + 1), pa.int64())})
+    path = tmp_path / name
+    pq.write_table(table, path)
+    return path
+
+
+def with_row(index: int, **changes: str | None) -> list[dict]:
+    rows = [dict(r) for r in CLEAN]
+    rows[index].update(changes)
+    return rows
+
+
+def run(tmp_path: Path, rows: list[dict]) -> ValidationReport:
+    return validate(CONTRACT, stage(tmp_path, rows), [BLANK_NAME], source_file="src.csv", sample_size=5)
+
+
+def test_clean_data_passes_every_check(tmp_path: Path) -> None:
+    report = run(tmp_path, CLEAN)
+    assert report.success
+    assert report.row_count == 3
+    assert [r.name for r in report.results if not r.success] == []
+    assert report.results[0].name == "columns__ordered"
+    assert all(r.unexpected_count == 0 and r.error is None for r in report.results)
+
+
+def test_check_names_and_blocking_flags() -> None:
+    specs = check_specs(CONTRACT, [BLANK_NAME])
+    names = [n for n, _, _ in specs]
+    assert names == [
+        "columns__ordered",
+        "corporate_number__not_null", "corporate_number__pattern",
+        "seq__not_null", "seq__castable", "seq__range",
+        "process__in_codes",
+        "change_date__castable", "change_date__range",
+        "name__not_null",
+        "pk__unique",
+        "name_not_blank",
+    ]
+    blocking = {n: b for n, _, b in specs}
+    assert blocking["seq__range"] is False and blocking["name_not_blank"] is False
+    assert all(blocking[n] for n in names if n not in {"seq__range", "change_date__range", "name_not_blank"})
+
+
+def test_duplicate_check_name_is_rejected() -> None:
+    clash = Rule("pk__unique", "clash", "SELECT * FROM staged WHERE false")
+    with pytest.raises(ValueError, match="duplicate"):
+        build_suite(CONTRACT, [clash])
+
+
+@pytest.mark.parametrize(
+    ("check", "row", "changes", "value"),
+    [
+        ("corporate_number__pattern", 1, {"corporate_number": "123456789012X"}, "123456789012X"),
+        ("corporate_number__pattern", 2, {"corporate_number": "12345678901234"}, "12345678901234"),
+        ("process__in_codes", 1, {"process": "99"}, "99"),
+        ("process__in_codes", 2, {"process": "1"}, "1"),
+        ("name__not_null", 3, {"name": None}, None),
+        ("seq__castable", 3, {"seq": "x1"}, "x1"),
+        ("change_date__castable", 2, {"change_date": "2024-02-30"}, "2024-02-30"),
+        ("change_date__castable", 1, {"change_date": "2024/01/05"}, "2024/01/05"),
+        ("change_date__castable", 1, {"change_date": "2024-1-5"}, "2024-1-5"),
+        ("seq__range", 3, {"seq": "1000"}, "1000"),
+        ("change_date__range", 1, {"change_date": "2015-10-04"}, "2015-10-04"),
+        ("name_not_blank", 2, {"name": "  "}, "  "),
+    ],
+)
+def test_violation_is_detected_with_row_and_value(
+    tmp_path: Path, check: str, row: int, changes: dict, value: str | None
+) -> None:
+    report = run(tmp_path, with_row(row - 1, **changes))
+    failed = [r.name for r in report.results if not r.success]
+    assert failed == [check]
+    result = report.result(check)
+    assert result.unexpected_count == 1
+    assert result.element_count == 3
+    assert result.samples == [{"file": "src.csv", "row": row, "column": result.column, "rule": check, "value": value}]
+    assert report.success is not result.blocking
+    assert (report.blocking_failures() == [result]) is result.blocking
+    assert (report.warnings() == [result]) is not result.blocking
+
+
+def test_compound_key_duplicates_are_blocking(tmp_path: Path) -> None:
+    rows = [*CLEAN, dict(CLEAN[1], name="丁")]  # same (corporate_number, seq) as row 2
+    report = run(tmp_path, rows)
+    result = report.result("pk__unique")
+    assert not report.success and not result.success and result.blocking
+    assert result.unexpected_count == 2
+    assert [s["row"] for s in result.samples] == [2, 4]
+    assert result.samples[0]["value"] == {"corporate_number": "1234567890123", "seq": "2"}
+    assert [r.name for r in report.results if not r.success] == ["pk__unique"]
+
+
+def test_column_order_is_checked(tmp_path: Path) -> None:
+    path = stage(tmp_path, CLEAN)
+    table = pq.read_table(path)
+    pq.write_table(table.select(["seq", "corporate_number", "process", "change_date", "name", "_source_row"]), path)
+    report = validate(CONTRACT, path, source_file="src.csv")
+    result = report.result("columns__ordered")
+    assert not result.success and result.blocking and not report.success
+    assert result.samples[0]["value"][:2] == ["seq", "corporate_number"]
+
+
+def test_missing_column_fails_checks_without_crashing(tmp_path: Path) -> None:
+    path = stage(tmp_path, CLEAN)
+    pq.write_table(pq.read_table(path).drop(["process"]), path)
+    report = validate(CONTRACT, path, source_file="src.csv")
+    assert not report.success
+    assert report.result("process__in_codes").error
+    assert not report.result("columns__ordered").success
+    assert report.result("name__not_null").success
+
+
+def test_counts_samples_and_several_files(tmp_path: Path) -> None:
+    bad = [dict(CLEAN[0], seq=str(i + 1), process="99") for i in range(30)]
+    first, second = stage(tmp_path, bad, "a.parquet"), stage(tmp_path, CLEAN[2:], "b.parquet")
+    report = validate(CONTRACT, [first, second], source_file="src.csv", sample_size=4)
+    result = report.result("process__in_codes")
+    assert report.row_count == 31
+    assert result.unexpected_count == 30 and result.element_count == 31
+    assert len(result.samples) == 4
+
+
+def test_report_is_json_serialisable(tmp_path: Path) -> None:
+    report = run(tmp_path, with_row(0, process="99", seq="0"))
+    data = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
+    assert data["dataset"] == "test_corp" and data["source_file"] == "src.csv"
+    assert data["success"] is False
+    assert data["blocking_failures"] == ["process__in_codes"]
+    assert data["warnings"] == ["seq__range"]
+    sample = next(r for r in data["results"] if r["name"] == "process__in_codes")["samples"][0]
+    assert sample == {"file": "src.csv", "row": 1, "column": "process", "rule": "process__in_codes", "value": "99"}
+
+
+def test_checks_run_in_duckdb_not_pandas(tmp_path: Path) -> None:
+    report = run(tmp_path, CLEAN)
+    assert report.engine == "DuckDBExecutionEngine"
+    assert issubclass(ge_duckdb.DuckDBExecutionEngine, ge_duckdb.SqlAlchemyExecutionEngine)
