@@ -76,12 +76,15 @@ def _run_ingest(paths, source, targets: tuple[str, ...]) -> None:
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--kind", type=click.Choice(["full", "diff", "auto"]), default="auto", show_default=True,
               help="全件 (full) or 差分 (diff); auto decides from the file name.")
+@click.option("--encoding", type=click.Choice(["auto", "utf-8", "cp932"]), default="auto", show_default=True,
+              help="Declare the variant (CSV・Unicode = utf-8, CSV・Shift-JIS = cp932); auto detects and reports.")
 @click.pass_obj
-def ingest_corporate(paths, targets: tuple[str, ...], kind: str) -> None:
+def ingest_corporate(paths, targets: tuple[str, ...], kind: str, encoding: str) -> None:
     """国税庁 法人番号: 全件/差分 zip or CSV (Unicode or Shift_JIS), a folder of them, or a URL."""
     from kiban.sources.corporate import corporate_source
 
-    _run_ingest(paths, corporate_source(None if kind == "auto" else kind), targets)
+    source = corporate_source(None if kind == "auto" else kind, None if encoding == "auto" else encoding)
+    _run_ingest(paths, source, targets)
 
 
 @main.command()
@@ -92,6 +95,37 @@ def demo(paths, quiet: bool) -> None:
     from kiban.demo import run_demo
 
     run_demo(paths, echo=(lambda s: None) if quiet else click.echo)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.pass_obj
+def serve(paths, host: str, port: int) -> None:
+    """Serve the HTTP API and status page (read-only data; report intake)."""
+    import uvicorn
+
+    from kiban.serve.app import create_app
+
+    uvicorn.run(create_app(paths), host=host, port=port, log_level="info")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def dagster(paths, args: tuple[str, ...]) -> None:
+    """Run the dagster CLI on Kiban's code location with the instance under KIBAN_HOME (e.g. `kiban dagster dev`)."""
+    import os
+
+    from kiban.orchestration import prepare_dagster_home
+
+    prepare_dagster_home(paths)
+    argv = ["dagster", *args]
+    if args and args[0] in ("dev",) and "-m" not in args:
+        argv += ["-m", "pipelines.definitions"]
+    if args[:1] == ("dev",):
+        argv = ["dagster", *args] + (["-m", "pipelines.definitions"] if "-m" not in args else [])
+    os.execvp(argv[0], argv)
 
 
 if __name__ == "__main__":

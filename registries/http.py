@@ -70,6 +70,11 @@ class Download:
     last_modified: str | None
     content_type: str | None
 
+    @property
+    def name(self) -> str:
+        """The file name as saved (from ``Content-Disposition``, the URL or the caller)."""
+        return self.path.name
+
 
 @dataclass(frozen=True)
 class NotModified:
@@ -208,7 +213,7 @@ def _attempt(
             _write_validator(partial, resp.headers.get("etag") or resp.headers.get("last-modified"))
             digest = _sha256(partial) if resuming else hashlib.sha256()
             with partial.open("ab" if resuming else "wb") as fh:
-                for chunk in resp.iter_bytes(_CHUNK):
+                for chunk in resp.iter_bytes():
                     fh.write(chunk)
                     digest.update(chunk)
                 fh.flush()

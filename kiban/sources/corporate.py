@@ -37,13 +37,13 @@ STAGED_RULES = rules_for("corporate_events")
 COMPARED = [c for c in OFFICIAL_COLUMN_NAMES if c not in ("sequence_number", "corporate_number")]
 
 
-def stage(raw: RawObject, workdir: Path, kind: str | None = None) -> Staged:
+def stage(raw: RawObject, workdir: Path, kind: str | None = None, encoding: str | None = None) -> Staged:
     out = workdir / "corporate_events.parquet"
     kind = kind or kind_from_name(raw.original_name) or "diff"
     # the archive names files by hash: stage from a link carrying the original name (zip member checks use it)
     named = workdir / raw.original_name
     named.symlink_to(raw.path)
-    result = stage_corporate_file(named, out, kind=kind)  # type: ignore[arg-type]
+    result = stage_corporate_file(named, out, kind=kind, encoding=encoding)  # type: ignore[arg-type]
     info = {"encoding": result.encoding, "inner_name": result.inner_name, "kind": kind, "rows": result.rows}
     return Staged([StagedDataset(STAGED_EVENTS, out, STAGED_RULES, result.rows)], info)
 
@@ -136,6 +136,10 @@ def _reconcile(writer: LakeWriter, full_file: str) -> int:
     return writer.append(corporate_reconciliation, f"SELECT {select} FROM recon ORDER BY corporate_number")
 
 
-def corporate_source(kind: str | None = None) -> Source:
-    """The corporate registry as a load source; ``kind`` forces 全件 (full) or 差分 (diff)."""
-    return Source(name="corporate", stage=lambda raw, workdir: stage(raw, workdir, kind), store=store)
+def corporate_source(kind: str | None = None, encoding: str | None = None) -> Source:
+    """The corporate registry as a load source.
+
+    ``kind`` forces 全件 (full) or 差分 (diff); ``encoding`` declares the variant (``utf-8`` for CSV・Unicode,
+    ``cp932`` for CSV・Shift-JIS): a file whose bytes do not match is quarantined. None detects the encoding.
+    """
+    return Source(name="corporate", stage=lambda raw, workdir: stage(raw, workdir, kind, encoding), store=store)

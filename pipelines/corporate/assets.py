@@ -36,6 +36,9 @@ class NtaSource(dg.ConfigurableResource):
         folder = Path(self.local_dir) / ("sjis" if self.variant == "sjis" else "")
         return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".zip", ".csv"))
 
+    def declared_encoding(self) -> str:
+        return "cp932" if self.variant == "sjis" else "utf-8"
+
     def fetch_full(self, paths: Paths) -> list[RawObject]:
         archive = RawArchive(paths.raw)
         if self.local_dir:
@@ -106,10 +109,10 @@ def _load_order(entry: dict) -> tuple:
     check_specs=ge_check_specs(corporate_events.name, STAGED_EVENTS, STAGED_RULES),
     pool=LAKE_POOL,
 )
-def corporate_registry(kiban: KibanHome):
+def corporate_registry(kiban: KibanHome, nta: NtaSource):
     """Load every fetched 法人番号 file not loaded yet: validate, append events, derive state, reconcile."""
     paths = kiban.paths()
-    loads = ingest_pending(paths, corporate_source(), order=_load_order)
+    loads = ingest_pending(paths, corporate_source(encoding=nta.declared_encoding()), order=_load_order)
     meta = load_metadata(loads)
     for name in (corporate_events.name, corporations.name, corporate_reconciliation.name):
         yield dg.MaterializeResult(asset_key=name, metadata=meta)

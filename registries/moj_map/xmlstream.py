@@ -14,13 +14,16 @@ Layout read (法務省 地図XML ver1.0; element names as published)::
                           精度区分, 座標値種別, 筆界未定構成筆); 基準点, 筆界点, 筆界線 are skipped
 
 Memory bound: the element tree never holds more than the header, one child of 空間属性/主題属性 being read,
-and the (emptied) elements on the path to it: every processed element is cleared and its earlier siblings are
-deleted. What *does* grow with the file is :class:`Primitives`, the idref tables needed to resolve geometry:
+the (emptied) elements on the path to it and what libxml2 has parsed ahead of the current event (a few hundred
+elements; under 1,000 measured on a 200 MB file): every processed element is cleared and its earlier siblings
+are deleted. What *does* grow with the file is :class:`Primitives`, the idref tables needed to resolve geometry:
 one ``(easting, northing)`` tuple per GM_Point, one small tuple per GM_Curve (point ids or coordinates) and one
 tuple of curve ids per GM_Surface, roughly 150–250 bytes per primitive in CPython. 筆 attribute records are
 handed to the caller as they end and are not retained here. So peak memory is O(number of spatial primitives
 of one XML file), not O(bytes of XML): a 200 MB file holds a few million primitives (hundreds of MB at worst);
-real published files are per 地図 sheet group and much smaller. See bench/bench_moj_map.py for measurements.
+real published files are per 地図 sheet group and much smaller. Measured (bench/bench_moj_map.py, synthetic
+grid, 2 cores): 200 MB / 90,000 筆 / 360,000 primitives staged with a 293 MB peak RSS, of which about 170 MB
+is the interpreter and libraries.
 """
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ from registries.nta.parse import diff_file_name
 TOKEN_FIELD = "jp.go.nta.houjin_bangou.framework.web.common.CNSFWTokenProcessor.request.token"
 DEFAULT_BASE_URL = "https://www.houjin-bangou.nta.go.jp/download/"
 Format = Literal["csv_sjis", "csv_unicode", "xml_unicode"]
+Variant = Literal["unicode", "sjis", "xml"]
+_VARIANTS: dict[str, Format] = {"unicode": "csv_unicode", "sjis": "csv_sjis", "xml": "xml_unicode"}
 PageKind = Literal["zenken", "sabun"]
 
 _ERAS = {"令和": 2018, "平成": 1988}
@@ -172,3 +174,24 @@ class NtaDownloadSite:
         if isinstance(result, NotModified):  # a POST is never conditional; keep the type honest
             raise SiteError("unexpected 304 for a download POST")
         return result
+
+
+def fetch_full_files(
+    dest_dir: Path, *, base_url: str | None = None, variant: Variant = "unicode", prefecture_code: str = "00",
+    client: httpx.Client | None = None,
+) -> list[Download]:
+    """Download the current 全件 file of one region (default 全国 = ``00``) into ``dest_dir``."""
+    site = NtaDownloadSite(base_url, client=client)
+    file = site.page("zenken").find(format=_VARIANTS[variant], prefecture_code=prefecture_code)
+    return [site.download("zenken", file, Path(dest_dir))]
+
+
+def fetch_diff_files(
+    dest_dir: Path, day: date, *, base_url: str | None = None, variant: Variant = "unicode",
+    client: httpx.Client | None = None,
+) -> list[Download]:
+    """Download the 差分 file created on ``day`` (saved as ``diff_YYYYMMDD.zip``); [] when the page lists
+    no file for that day (no publication, or older than the page keeps)."""
+    site = NtaDownloadSite(base_url, client=client)
+    files = [f for f in site.page("sabun").files if f.format == _VARIANTS[variant] and f.day == day]
+    return [site.download("sabun", f, Path(dest_dir)) for f in files]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -130,7 +132,24 @@ def xlsx_bytes(report_type: str, rows: Sequence[dict]) -> bytes:
         ws.append([_xlsx_value(row.get(c.name)) for c in cols])
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _reproducible_zip(buf.getvalue())
+
+
+_FIXED_STAMP = "2026-01-01T00:00:00Z"
+
+
+def _reproducible_zip(data: bytes) -> bytes:
+    """Re-pack the XLSX with fixed member times and document dates, so equal input gives equal bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + _FIXED_STAMP.encode(), body)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0)), body,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def json_bytes(rows: Sequence[dict]) -> bytes:

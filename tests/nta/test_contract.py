@@ -4,12 +4,7 @@ import schemas
 from registries.nta.codes import API_KIND_FILTER, PREFECTURE_CODES
 from schemas.corporate import CODE_TABLES, OFFICIAL_COLUMN_NAMES
 
-OFFICIAL = (
-    "sequence_number corporate_number process correct update_date change_date name name_image_id kind "
-    "prefecture_name city_name street_number address_image_id prefecture_code city_code post_code "
-    "address_outside address_outside_image_id close_date close_cause successor_corporate_number change_cause "
-    "assignment_date latest en_name en_prefecture_name en_city_name en_address_outside furigana hihyoji"
-).split()
+OFFICIAL = ["sequence_number", "corporate_number", "process", "correct", "update_date", "change_date", "name", "name_image_id", "kind", "prefecture_name", "city_name", "street_number", "address_image_id", "prefecture_code", "city_code", "post_code", "address_outside", "address_outside_image_id", "close_date", "close_cause", "successor_corporate_number", "change_cause", "assignment_date", "latest", "en_name", "en_prefecture_name", "en_city_name", "en_address_outside", "furigana", "hihyoji"]
 
 
 def test_events_contract_has_the_30_columns_in_order_then_lineage() -> None:

@@ -1,0 +1,32 @@
+# Kiban: `make demo` runs the main job on bundled sample data; `make test` runs the tests.
+# Needs only python3.11 and make: uv is bootstrapped from PyPI into .tools/, the project into .venv/.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
+
+.PHONY: demo test test-slow lint bench venv
+
+venv: .venv/.synced
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+demo: venv
+	.venv/bin/kiban demo
+
+test: venv
+	.venv/bin/ruff check .
+	.venv/bin/pytest -n 2 --dist loadfile
+
+test-slow: venv
+	.venv/bin/pytest -m slow
+
+lint: venv
+	.venv/bin/ruff check .

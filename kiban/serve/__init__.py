@@ -1,0 +1,1 @@
+"""The read-only HTTP app (``kiban serve``): snapshot API, status page, report intake, catalog."""

@@ -1,0 +1,210 @@
+"""法人番号 through the whole load path: archive, stage, Great Expectations, lake; and every bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from kiban import query
+from kiban.loads import ingest_file
+from kiban.sources.corporate import corporate_source
+
+FULL = "nta/00_zenkoku_all_20261030.zip"
+DIFFS = ["nta/diff_20261102.zip", "nta/diff_20261104.zip", "nta/diff_20261105.zip"]
+
+
+def _csv_lines(zip_path: Path) -> tuple[str, list[str]]:
+    with zipfile.ZipFile(zip_path) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".csv"))
+        return name, zf.read(name).decode("utf-8").splitlines()
+
+
+def _zip(path: Path, inner: str, lines: list[str]) -> Path:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(inner, ("\n".join(lines) + "\n").encode("utf-8"))
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _count(home, table="corporations") -> int:
+    return int(query.run(home, f"SELECT count(*) AS n FROM {table}", fmt="csv").split()[1])
+
+
+@pytest.fixture
+def loaded(home, samples):
+    r = ingest_file(home, corporate_source(), samples / FULL)
+    assert r.status == "loaded", r.summary()
+    return home
+
+
+def test_full_then_diffs_builds_current_state(home, samples):
+    results = [ingest_file(home, corporate_source(), samples / f) for f in [FULL, *DIFFS]]
+    assert [r.status for r in results] == ["loaded"] * 4
+    events = _count(home, "corporate_events")
+    assert events == sum(r.rows["corporate_events"] for r in results)
+    # one row per corporate number, closed corporations kept and flagged, 削除 (99) dropped
+    out = query.run(home, """
+        SELECT count(*) = count(DISTINCT corporate_number) AS unique_numbers,
+               bool_and(is_closed = (close_date IS NOT NULL)) AS flags_ok,
+               count(*) FILTER (WHERE process = '99') AS deleted
+        FROM corporations""", fmt="json")
+    assert json.loads(out) == [{"unique_numbers": True, "flags_ok": True, "deleted": 0}]
+    # every event is kept with its lineage
+    lineage = json.loads(query.run(home, "SELECT DISTINCT source_kind, source_file FROM corporate_events "
+                                         "ORDER BY source_file", fmt="json"))
+    assert {x["source_kind"] for x in lineage} == {"full", "diff"}
+    assert len(lineage) == 4
+
+
+def test_diff_changes_win_over_the_older_full_row(home, samples):
+    ingest_file(home, corporate_source(), samples / FULL)
+    _, lines = _csv_lines(samples / DIFFS[0])
+    changed = next(line for line in lines if ",11," in line.split('"')[0])  # a 商号変更 event
+    number = changed.split(",")[1]
+    ingest_file(home, corporate_source(), samples / DIFFS[0])
+    row = json.loads(query.run(home, f"SELECT process, load_id FROM corporations WHERE corporate_number = '{number}'",
+                               fmt="json"))
+    assert row[0]["process"] == "11"
+
+
+def test_reconciliation_reports_missing_extra_and_differing(loaded, samples, tmp_path):
+    inner, lines = _csv_lines(samples / FULL)
+    dropped = lines[0].split(",")[1]
+    fields = lines[1].split(",")
+    fields[6] = '"改名後株式会社"'
+    fields[4] = "2026-11-30"
+    changed_number = fields[1]
+    new_lines = [",".join(fields), *lines[2:]]
+    later = _zip(tmp_path / "00_zenkoku_all_20261130.zip", "00_zenkoku_all_20261130.csv", new_lines)
+    r = ingest_file(loaded, corporate_source(), later)
+    assert r.status == "loaded", r.summary()
+    rec = {x["corporate_number"]: x for x in json.loads(
+        query.run(loaded, "SELECT * FROM corporate_reconciliation", fmt="json"))}
+    assert rec[dropped]["status"] == "extra"
+    assert rec[changed_number]["status"] == "differs"
+    assert "name" in json.loads(rec[changed_number]["differing_columns"])
+    assert len(rec) == 2
+
+
+def test_same_file_twice_is_loaded_once(loaded, samples):
+    before = _count(loaded, "corporate_events")
+    r = ingest_file(loaded, corporate_source(), samples / FULL)
+    assert r.status == "duplicate" and r.ok
+    assert _count(loaded, "corporate_events") == before
+    statuses = query.run(loaded, "SELECT status FROM loads ORDER BY started_at", fmt="csv").split()[1:]
+    assert statuses == ["loaded", "duplicate"]
+
+
+def _assert_quarantined(home, result, *, rule: str, file: str):
+    assert result.status == "quarantined", result.summary()
+    assert any(e["rule"] == rule for e in result.errors), result.errors
+    assert all(e.get("file") == file for e in result.errors)
+    report = json.loads(result.quarantine_report.read_text())
+    assert report["file"] == file and report["errors"] and Path(report["raw_path"]).exists()
+    assert file in result.summary() and rule in result.summary()
+
+
+def _published(home) -> tuple[int, int]:
+    return _count(home), _count(home, "corporate_events")
+
+
+def test_truncated_zip(loaded, samples, tmp_path):
+    before = _published(loaded)
+    data = (samples / FULL).read_bytes()
+    bad = tmp_path / "00_zenkoku_all_20261130.zip"
+    bad.write_bytes(data[: len(data) // 2])
+    _assert_quarantined(loaded, ingest_file(loaded, corporate_source(), bad), rule="truncated_zip",
+                        file=bad.name)
+    assert _published(loaded) == before
+
+
+def test_html_error_page_instead_of_zip(loaded, tmp_path):
+    before = _published(loaded)
+    bad = tmp_path / "diff_20261110.zip"
+    bad.write_text("<!DOCTYPE html><html><head><title>エラー</title></head><body>503</body></html>")
+    _assert_quarantined(loaded, ingest_file(loaded, corporate_source(), bad), rule="not_a_zip", file=bad.name)
+    assert _published(loaded) == before
+
+
+def test_wrong_column_count(loaded, samples, tmp_path):
+    before = _published(loaded)
+    inner, lines = _csv_lines(samples / DIFFS[0])
+    lines[1] = lines[1] + ",extra"
+    bad = _zip(tmp_path / "diff_20261110.zip", inner, lines)
+    result = ingest_file(loaded, corporate_source(), bad)
+    _assert_quarantined(loaded, result, rule="column_count", file=bad.name)
+    assert result.errors[0]["row"] == 2
+    assert _published(loaded) == before
+
+
+def test_shift_jis_file_declared_as_utf8(loaded, samples):
+    before = _published(loaded)
+    sjis = samples / "nta" / "sjis" / "00_zenkoku_all_20261030.zip"
+    _assert_quarantined(loaded, ingest_file(loaded, corporate_source(encoding="utf-8"), sjis), rule="encoding",
+                        file=sjis.name)
+    assert _published(loaded) == before
+
+
+def test_utf8_file_declared_as_shift_jis(loaded, samples, tmp_path):
+    before = _published(loaded)
+    inner, lines = _csv_lines(samples / DIFFS[0])
+    bad = _zip(tmp_path / "diff_20261110.zip", inner, lines)
+    _assert_quarantined(loaded, ingest_file(loaded, corporate_source(encoding="cp932"), bad), rule="encoding",
+                        file=bad.name)
+    assert _published(loaded) == before
+
+
+def test_both_encodings_are_detected_and_give_the_same_rows(home, samples):
+    u = ingest_file(home, corporate_source(), samples / FULL)
+    s = ingest_file(home, corporate_source(), samples / "nta" / "sjis" / "00_zenkoku_all_20261030.zip")
+    assert (u.info["encoding"], s.info["encoding"]) == ("utf-8", "cp932")
+    diff = query.run(home, f"""
+        SELECT count(*) AS n FROM (
+          (SELECT * EXCLUDE (source_sha256, load_id) FROM corporate_events WHERE source_sha256 = '{u.sha256}')
+          EXCEPT ALL
+          (SELECT * EXCLUDE (source_sha256, load_id) FROM corporate_events WHERE source_sha256 = '{s.sha256}'))
+    """, fmt="csv")
+    assert diff == "n\n0\n"
+    names = query.run(home, "SELECT count(*) AS n FROM corporations WHERE name LIKE '%㈱%' OR name LIKE '%①%'",
+                      fmt="csv")
+    assert int(names.split()[1]) > 0
+
+
+def test_bad_check_digit(loaded, samples, tmp_path):
+    before = _published(loaded)
+    inner, lines = _csv_lines(samples / DIFFS[0])
+    fields = lines[0].split(",")
+    number = fields[1]
+    fields[1] = str((int(number[0]) % 9) + 1) + number[1:]  # a different leading (check) digit
+    lines[0] = ",".join(fields)
+    bad = _zip(tmp_path / "diff_20261110.zip", inner, lines)
+    result = ingest_file(loaded, corporate_source(), bad)
+    _assert_quarantined(loaded, result, rule="corporate_number_check_digit", file=bad.name)
+    sample = next(e for e in result.errors if e["rule"] == "corporate_number_check_digit")
+    assert sample["row"] == 1 and sample["column"] == "corporate_number" and sample["value"] == fields[1]
+    assert _published(loaded) == before
+
+
+def test_unknown_code(loaded, samples, tmp_path):
+    before = _published(loaded)
+    inner, lines = _csv_lines(samples / DIFFS[0])
+    fields = lines[0].split(",")
+    fields[2] = "55"  # no such 処理区分
+    lines[0] = ",".join(fields)
+    bad = _zip(tmp_path / "diff_20261110.zip", inner, lines)
+    result = ingest_file(loaded, corporate_source(), bad)
+    _assert_quarantined(loaded, result, rule="process__in_codes", file=bad.name)
+    assert _published(loaded) == before
+
+
+def test_empty_file(loaded, tmp_path):
+    before = _published(loaded)
+    bad = tmp_path / "diff_20261110.csv"
+    bad.write_bytes(b"")
+    _assert_quarantined(loaded, ingest_file(loaded, corporate_source(), bad), rule="empty", file=bad.name)
+    assert _published(loaded) == before
