@@ -87,6 +87,93 @@ def ingest_corporate(paths, targets: tuple[str, ...], kind: str, encoding: str) 
     _run_ingest(paths, source, targets)
 
 
+@ingest.command("municipalities")
+@click.argument("targets", nargs=-1, required=True)
+@click.pass_obj
+def ingest_municipalities(paths, targets: tuple[str, ...]) -> None:
+    """総務省 全国地方公共団体コード: the .xls as published (or a zip holding it), a folder, or a URL.
+
+    Replaces the tables municipalities and municipality_codes (the master carries its own history).
+    """
+    from kiban.sources.municipalities import municipalities_source
+
+    expanded = []
+    for t in targets:
+        folder = Path(t)
+        if not t.startswith(("http://", "https://")) and folder.is_dir():
+            expanded += sorted(str(p) for p in folder.rglob("*") if p.suffix.lower() in (".xls", ".zip"))
+        else:
+            expanded.append(t)
+    _run_ingest(paths, municipalities_source(), tuple(expanded))
+
+
+@ingest.command("abr")
+@click.argument("targets", nargs=-1, required=True)
+@click.pass_obj
+def ingest_abr(paths, targets: tuple[str, ...]) -> None:
+    """デジタル庁 アドレス・ベース・レジストリ: mt_*.csv.zip files, folders, zips of them, or URLs.
+
+    \b
+    The load unit is a SET: one master file with the 位置参照拡張 (_pos) files beside it whose scope
+    overlaps (mt_town_all.csv.zip + mt_town_pos_pref13.csv.zip ...), because the point is joined onto
+    the master. So:
+      FILE        a master: its set (the _pos files next to it); a _pos file: the masters next to it
+      FOLDER      every set of the ABR files in it
+      ZIP         any other zip of ABR files is loaded as it is (paired the same way inside)
+      URL         one file; a URL ending in .json is the DCAT-US feed
+                  (https://dataset.address-br.digital.go.jp/api/feed/dcat-us/1.1.json): only files that
+                  changed are downloaded (state in KIBAN_HOME/downloads/abr)
+    A file replaces its scope's rows (all / prefNN / cityNNNNNN) in its table; a set whose files were
+    loaded before is skipped (same sha256).
+    """
+    from kiban.sources.abr import ingest_targets
+
+    try:
+        results = ingest_targets(paths, targets)
+    except FileNotFoundError as e:
+        raise click.ClickException(f"{e}: no such file") from e
+    for r in results:
+        swapped = r.info.get("swapped_fixed")
+        click.echo(r.summary() + (f" [swapped lat/lon fixed: {swapped}]" if swapped else ""))
+    if not results:
+        click.echo("no ABR files found")
+    if not all(r.ok for r in results) or not results:
+        sys.exit(1)
+
+
+@ingest.command("moj-map")
+@click.argument("targets", nargs=-1, required=True)
+@click.pass_obj
+def ingest_moj_map(paths, targets: tuple[str, ...]) -> None:
+    """法務省 登記所備付地図データ (地図XML): zips as published (zip of zips), XML files, folders, or URLs.
+
+    \b
+    A file replaces the parcels of the (団体, 地図名) scopes it holds; 地区外/別図 are excluded and counted;
+    a file with illegal XML characters is quarantined. The parcel registry (ABR join) is recomputed after.
+    """
+    from kiban.loads import ingest_file
+    from kiban.parcel_registry import refresh
+    from kiban.sources.moj_map import moj_map_source
+
+    results = []
+    for target in targets:
+        path, url = _fetch_if_url(paths, target)
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".zip", ".xml")) if path.is_dir() \
+            else [path]
+        for f in files:
+            r = ingest_file(paths, moj_map_source(), f, source_url=url or str(f.resolve()),
+                            original_name=Path(url).name if url else f.name)
+            counts = {k: r.info[k] for k in ("excluded_outside", "excluded_betsuzu", "arbitrary_crs",
+                                             "dangling_idref") if r.info.get(k)}
+            click.echo(r.summary() + (f" {counts}" if counts else ""))
+            results.append(r)
+    if any(r.status == "loaded" for r in results):
+        rows = refresh(paths)
+        click.echo(f"parcel registry recomputed ({', '.join(f'{k}={v}' for k, v in rows.items())})")
+    if not results or not all(r.ok for r in results):
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--quiet", is_flag=True)
 @click.pass_obj

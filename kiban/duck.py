@@ -32,6 +32,7 @@ def connect(database: str | Path = ":memory:", *, read_only: bool = False, exten
     """A DuckDB connection that never auto-installs anything from the internet."""
     config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
     con = duckdb.connect(str(database), read_only=read_only, config=config)
+    con.execute("SET enable_progress_bar = false")
     load_extensions(con, *extensions)
     return con
 

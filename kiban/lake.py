@@ -29,6 +29,20 @@ from schemas.contract import Contract
 
 LAKE = "lake"
 
+#: Modules that contribute derived views to the views file. Each exposes
+#: ``derived_views(tables: set[str]) -> dict[str, str]`` (view name -> SELECT over the table views), given the
+#: lake tables that exist; views are created in dict order after the table views.
+DERIVED_VIEW_MODULES: list[str] = []
+
+
+def derived_views(tables: set[str]) -> dict[str, str]:
+    import importlib
+
+    out: dict[str, str] = {}
+    for name in DERIVED_VIEW_MODULES:
+        out.update(importlib.import_module(name).derived_views(tables))
+    return out
+
 
 def cast_expression(contract: Contract, column: str, source: str) -> str:
     """SQL that casts a staged (possibly text) value to the contract type; empty text becomes NULL."""
@@ -183,7 +197,8 @@ class Lake:
                     f"CAST(NULL AS {c[1]}) AS {quote_ident(c[0])}" for c in columns
                 ) + " WHERE false"
             statements.append(f"CREATE VIEW {quote_ident(table)} AS {body}")
-        for name, sql in (extra_views or {}).items():
+        tables = set(existing_tables(con))
+        for name, sql in {**derived_views(tables), **(extra_views or {})}.items():
             statements.append(f"CREATE VIEW {quote_ident(name)} AS {sql}")
         snapshot = con.execute(f"SELECT max(snapshot_id) FROM {LAKE}.snapshots()").fetchone()[0]
         target = self.paths.views_db

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.address import assets as address
 from pipelines.common import KibanHome
 from pipelines.corporate import assets as corporate
+from pipelines.real_estate import assets as real_estate
 
-DOMAINS = [corporate]
+DOMAINS = [corporate, address, real_estate]
 
 
 def build_definitions(home: str = "", samples_dir: str = "") -> dg.Definitions:

@@ -17,16 +17,23 @@ from __future__ import annotations
 
 import io
 import shutil
+import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
-from kiban.archive import RawObject
+import httpx
+
+from kiban.archive import RawArchive, RawObject
+from kiban.config import Paths
 from kiban.duck import quote_ident, quote_literal
 from kiban.lake import LAKE, LakeWriter, contract_select
-from kiban.loads import LoadContext, Source, Staged, StagedDataset
+from kiban.loads import LoadContext, LoadResult, Source, Staged, StagedDataset, ingest_raw
+from registries.abr.catalog import parse_catalog
+from registries.abr.fetch import fetch_resources
 from registries.abr.layout import DATASETS, FileName, parse_file_name
 from registries.abr.rules import RULES
 from registries.abr.stage import sibling_pos_files, stage_abr_file
@@ -176,6 +183,84 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
         con.execute("DROP TABLE abr_keep")
         rows[contract.name] = rows.get(contract.name, 0) + staged.rows
     return rows
+
+
+# -- fetch: catalog -> files -> archived sets ------------------------------------------------------------------
+def catalog_files(paths: Paths, feed: str | Path, *, local_dir: Path | None = None,
+                  client: httpx.Client | None = None) -> dict[Path, str]:
+    """The current local copy of every ABR file the DCAT feed lists, mapped to its URL.
+
+    ``local_dir`` (sample mode): the feed is a local JSON file and each ``accessURL`` maps to the file of the
+    same name in ``local_dir``. Otherwise the feed is downloaded and the files are fetched into
+    ``KIBAN_HOME/downloads/abr`` with ``registries.abr.fetch`` (state file ``state.json`` there): only files
+    that changed are transferred; unchanged ones are returned from the local copy.
+    """
+    if local_dir is not None:
+        resources = parse_catalog(Path(feed).read_bytes())
+        return {local_dir / r.file_name: r.url for r in resources if (local_dir / r.file_name).exists()}
+    from registries import http
+
+    folder = paths.home / "downloads" / "abr"
+    folder.mkdir(parents=True, exist_ok=True)
+    feed_dl = http.download(str(feed), paths.staging, client=client, filename="abr_dcat.json")
+    try:
+        resources = parse_catalog(Path(feed_dl.path).read_bytes())  # type: ignore[union-attr]
+    finally:
+        Path(feed_dl.path).unlink(missing_ok=True)  # type: ignore[union-attr]
+    outcomes = fetch_resources(resources, folder / "files", folder / "state.json", client=client)
+    return {o.path: o.url for o in outcomes if o.path is not None and o.path.exists()}
+
+
+def archive_sets(paths: Paths, files: dict[Path, str]) -> list[RawObject]:
+    """Group ``files`` (path -> where it came from) into sets and archive each set zip (unchanged: same sha256)."""
+    archive = RawArchive(paths.raw)
+    paths.staging.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=paths.staging, prefix="abr-sets-"))
+    origins = {p.resolve(): origin for p, origin in files.items()}
+    try:
+        return [archive.put_file(write_set(s, tmp), source=origins.get(s.master, str(s.master)))
+                for s in build_sets(files)]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def ingest_targets(paths: Paths, targets: Iterable[str], *, client: httpx.Client | None = None
+                   ) -> list[LoadResult]:
+    """``kiban ingest abr``: files, folders, zips of ABR files, file URLs or a DCAT feed URL (``*.json``).
+
+    ABR-named files (and the ABR files of folders) are grouped into sets with :func:`build_sets`; any other
+    file is loaded as it is (a zip of ABR files). Sets load in :func:`load_order`.
+    """
+    from registries import http
+
+    files: dict[Path, str] = {}
+    others: list[tuple[Path, str]] = []
+    tmp = Path(tempfile.mkdtemp(dir=paths.ensure().staging, prefix="abr-in-"))
+    try:
+        for target in targets:
+            if target.startswith(("http://", "https://")):
+                if urlparse(target).path.endswith(".json"):
+                    files.update(catalog_files(paths, target, client=client))
+                    continue
+                dl = http.download(target, tmp / str(len(files) + len(others)), client=client)
+                found = {Path(dl.path): http.redact(target)}  # type: ignore[union-attr]
+            else:
+                path = Path(target)
+                if not path.exists():
+                    raise FileNotFoundError(target)
+                candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+                found = {p: str(p.resolve()) for p in candidates}
+            for p, origin in found.items():
+                if _abr_name(p) is not None:
+                    files[p] = origin
+                elif p.suffix.lower() == ".zip" or not Path(target).is_dir():
+                    others.append((p, origin))
+        raws = archive_sets(paths, files)
+        archive = RawArchive(paths.raw)
+        raws += [archive.put_file(p, source=origin) for p, origin in others]
+        return [ingest_raw(paths, abr_source(), raw) for raw in sorted(raws, key=lambda r: load_order(r.original_name))]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def abr_source() -> Source:

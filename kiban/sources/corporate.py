@@ -70,8 +70,10 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
         "source_kind": quote_literal(kind),
     }
     select = contract_select(corporate_events, list(OFFICIAL_COLUMN_NAMES), lineage)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE new_events AS SELECT {select} FROM staged ORDER BY _source_row")
-    rows = {"corporate_events": writer.append(corporate_events, "SELECT * FROM new_events")}
+    rows = {"corporate_events": writer.append(corporate_events, f"SELECT {select} FROM staged")}
+    # this load's rows, read back inside the open transaction
+    con.execute(f"CREATE OR REPLACE TEMP VIEW new_events AS SELECT * FROM {LAKE}.corporate_events "
+                f"WHERE load_id = {quote_literal(ctx.load_id)}")
 
     if kind == "full":
         rows["corporate_reconciliation"] = _reconcile(writer, ctx.raw.original_name)

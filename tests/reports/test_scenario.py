@@ -54,7 +54,8 @@ def test_scenario_has_every_case_and_ingests_cleanly(tmp_path):
     assert {a["format"] for a in arrivals} == {"csv_utf8", "csv_bom", "csv_cp932", "xlsx", "json"}
     assert all(s["cases"][k] for k in s["cases"]) and s["silent"]
     subs, results = _ingest(tmp_path, LG)
-    assert all(r.ok for r in results), [(x.errors, y.envelope["source_file"]) for x, y in zip(results, subs) if not x.ok]
+    assert all(r.ok for r in results), [(x.errors, y.envelope["source_file"]) for x, y in zip(results, subs, strict=True)
+                                        if not x.ok]
     assert any(sub.field_status.get("missing") == "未確認" for sub in subs)
     con = duckdb.connect()
     con.register("report_versions", versions_table(subs, results))
