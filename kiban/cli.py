@@ -201,116 +201,26 @@ def serve(paths, host: str, port: int) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
 def dagster(paths, args: tuple[str, ...]) -> None:
-    """Run the dagster CLI on Kiban's code location with the instance under KIBAN_HOME (e.g. `kiban dagster dev`)."""
+    """Run a dagster CLI command on Kiban's code location, instance under KIBAN_HOME (e.g. `kiban dagster dev`)."""
     import os
 
     from kiban.orchestration import prepare_dagster_home
 
     prepare_dagster_home(paths)
     argv = ["dagster", *args]
-    if args and args[0] in ("dev",) and "-m" not in args:
+    if args[:1] in (("dev",), ("job",), ("asset",), ("definitions",)) and "-m" not in args and "-f" not in args:
         argv += ["-m", "pipelines.definitions"]
-    if args[:1] == ("dev",):
-        argv = ["dagster", *args] + (["-m", "pipelines.definitions"] if "-m" not in args else [])
     os.execvp(argv[0], argv)
 
 
-@main.command()
-@click.option("--dataset", "datasets", multiple=True, help="Publish only these datasets (default: all).")
-@click.pass_obj
-def publish(paths, datasets: tuple[str, ...]) -> None:
-    """Freeze the current lake state into an immutable release under KIBAN_HOME/releases/ (moves `latest`)."""
-    from kiban.releases.checks import PublishBlocked
-    from kiban.releases.publish import publish as run_publish
+def _register_release_commands() -> None:
+    from kiban.releases.cli import COMMANDS
 
-    try:
-        result = run_publish(paths, datasets=list(datasets) or None, echo=click.echo)
-    except PublishBlocked as e:
-        raise click.ClickException(str(e)) from e
-    click.echo(result.summary())
-    for v in result.removed:
-        click.echo(f"removed release {v} (retention policy)")
+    for command in COMMANDS:
+        main.add_command(command)
 
 
-@main.group()
-def releases() -> None:
-    """Published releases: list, show, verify checksums, rebuild SQL views."""
-
-
-@releases.command("list")
-@click.pass_obj
-def releases_list(paths) -> None:
-    """Complete releases, oldest first; `*` marks latest."""
-    from kiban.releases.store import ReleaseStore
-
-    store = ReleaseStore.of(paths)
-    latest = store.latest()
-    for v in store.versions():
-        m = store.manifest(v)
-        rows = sum(d["rows"] for d in m["datasets"].values())
-        click.echo(f"{'*' if v == latest else ' '} {v}  snapshot {m['lake']['snapshot_id']:>5}  "
-                   f"{len(m['datasets'])} datasets  {rows:,} rows  {m['created_at']}")
-
-
-@releases.command("show")
-@click.argument("version", default="latest")
-@click.option("--json", "as_json", is_flag=True, help="Print the whole manifest.")
-@click.pass_obj
-def releases_show(paths, version: str, as_json: bool) -> None:
-    """Summarise a release's manifest (VERSION or `latest`)."""
-    import json
-
-    from kiban.releases.store import ReleaseNotFound, ReleaseStore
-
-    try:
-        m = ReleaseStore.of(paths).manifest(version)
-    except (ReleaseNotFound, ValueError) as e:
-        raise click.ClickException(str(e)) from e
-    if as_json:
-        click.echo(json.dumps(m, ensure_ascii=False, indent=1))
-        return
-    click.echo(f"release {m['version']} created {m['created_at']}, lake snapshot {m['lake']['snapshot_id']}")
-    click.echo(f"time travel: {m['lake']['time_travel']}")
-    for name, d in m["datasets"].items():
-        q = d["quality"]
-        click.echo(f"  {name:32s} {d['rows']:>10,} rows  {d['format']:10s} schema {d['schema_version']} "
-                   f"({d['schema_hash']})  checks {q.get('passed')}/{q.get('checks')}")
-    click.echo(f"retention: {m['retention']['statement']}")
-
-
-@releases.command("verify")
-@click.argument("version", default="latest")
-@click.pass_obj
-def releases_verify(paths, version: str) -> None:
-    """Recompute every checksum of a release; exit 1 on any mismatch."""
-    from kiban.releases.manifest import verify
-    from kiban.releases.store import LATEST, ReleaseNotFound, ReleaseStore
-
-    store = ReleaseStore.of(paths)
-    try:
-        m = store.manifest(version)
-    except (ReleaseNotFound, ValueError) as e:
-        raise click.ClickException(str(e)) from e
-    problems = verify(store.root / m["version"], m)
-    for p in problems:
-        click.echo(f"MISMATCH {p}", err=True)
-    if problems:
-        sys.exit(1)
-    click.echo(f"release {m['version']}{' (latest)' if version == LATEST else ''}: "
-               f"{len(m['files'])} files verified")
-
-
-@releases.command("views")
-@click.argument("version", default="latest")
-@click.pass_obj
-def releases_views(paths, version: str) -> None:
-    """Rebuild a release's release.duckdb (e.g. after moving KIBAN_HOME)."""
-    from kiban.releases.store import ReleaseStore
-    from kiban.releases.views import build_views
-
-    store = ReleaseStore.of(paths)
-    m = store.manifest(version)
-    click.echo(build_views(store.root / m["version"], m))
+_register_release_commands()
 
 
 if __name__ == "__main__":

@@ -119,7 +119,8 @@ def corporate_registry(kiban: KibanHome, nta: NtaSource):
     yield from ge_check_results(corporate_events.name, STAGED_EVENTS, STAGED_RULES, loads)
 
 
-full_job = dg.define_asset_job("nta_full_monthly", selection=["nta_full_files", "corporate_registry*"])
+full_job = dg.define_asset_job(
+    "nta_full_monthly", selection=dg.AssetSelection.assets(nta_full_files, corporate_registry))
 diff_job = dg.define_asset_job("nta_diff_daily", selection=["nta_diff_files"], partitions_def=DIFF_PARTITIONS)
 load_job = dg.define_asset_job("corporate_load", selection=dg.AssetSelection.assets(corporate_registry))
 

@@ -35,8 +35,8 @@ def test_materialise_address_domain(tmp_path, samples):
     # a second run fetches the same files: nothing is queued or loaded again
     again = dg.materialize(address.assets, resources=resources)
     assert again.success
-    mats = {m.asset_key.to_user_string(): m.metadata for m in again.get_asset_materialization_events()
-            and [e.event_specific_data.materialization for e in again.get_asset_materialization_events()]}
+    mats = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
+            for e in again.get_asset_materialization_events()}
     assert mats["abr_files"]["queued"].value == 0
     assert mats["abr_towns"]["loaded"].value == 0
     assert mats["municipalities"]["loaded"].value == 0

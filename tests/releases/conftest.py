@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -85,46 +84,31 @@ def _spatial() -> str:
     return str(extension_path("spatial"))
 
 
-@pytest.fixture(scope="session")
-def lake_template(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("template") / "home"
-    build_lake(make_paths(root).ensure())
-    return root
+def _fresh(root: Path) -> Paths:
+    home = make_paths(root).ensure()
+    build_lake(home)
+    return home
 
 
-@pytest.fixture(scope="session")
-def published_template(tmp_path_factory, lake_template) -> Path:
+@pytest.fixture(scope="module")
+def shared_release(tmp_path_factory) -> Paths:
+    """One published release shared by the read-only tests of a module (do not modify it)."""
     from kiban.releases.publish import publish
 
-    root = tmp_path_factory.mktemp("published") / "home"
-    shutil.copytree(lake_template, root, symlinks=True)
-    publish(make_paths(root), contracts=contracts())
-    return root
-
-
-def _copy(src: Path, tmp_path: Path) -> Paths:
-    dst = tmp_path / "home"
-    shutil.copytree(src, dst, symlinks=True)
-    home = make_paths(dst)
-    # release views point at the template's absolute paths: rebuild them for the copy
-    from kiban.releases.store import LATEST_DB, ReleaseStore
-    from kiban.releases.views import build_views
-
-    store = ReleaseStore.of(home)
-    for v in store.versions():
-        build_views(store.root / v, store.manifest(v))
-    if store.latest():
-        build_views(store.root / store.latest(), store.manifest("latest"), target=store.root / LATEST_DB)
+    home = _fresh(tmp_path_factory.mktemp("shared") / "home")
+    publish(home, contracts=contracts())
     return home
 
 
 @pytest.fixture
-def lake_home(lake_template, tmp_path, monkeypatch) -> Paths:
+def lake_home(tmp_path, monkeypatch) -> Paths:
     monkeypatch.setenv("KIBAN_HOME", str(tmp_path / "home"))
-    return _copy(lake_template, tmp_path)
+    return _fresh(tmp_path / "home")
 
 
 @pytest.fixture
-def published_home(published_template, tmp_path, monkeypatch) -> Paths:
-    monkeypatch.setenv("KIBAN_HOME", str(tmp_path / "home"))
-    return _copy(published_template, tmp_path)
+def published_home(lake_home) -> Paths:
+    from kiban.releases.publish import publish
+
+    publish(lake_home, contracts=contracts())
+    return lake_home

@@ -1,0 +1,132 @@
+"""Publishing: manifest content, verification, blocking checks, retention, SQL views, time travel."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kiban.cli import main
+from kiban.duck import connect
+from kiban.lake import Lake
+from kiban.releases.checks import PublishBlocked
+from kiban.releases.manifest import sha256_file
+from kiban.releases.publish import publish
+from kiban.releases.retention import RetentionPolicy, expired, retained
+from kiban.releases.store import ReleaseStore
+from schemas.parcels import MOJ_ATTRIBUTION
+
+from .conftest import CORP_ROWS, PREFS, contracts, corporations_select
+
+
+def test_manifest_lists_every_file_with_checksums_schema_snapshot_lineage_quality(shared_release):
+    store = ReleaseStore.of(shared_release)
+    version = store.latest()
+    assert store.versions() == [version]
+    m = store.manifest(version)
+    root = store.root / version
+    for f in m["files"]:
+        assert sha256_file(root / f["path"]) == f["sha256"]
+        assert (root / f["path"]).stat().st_size == f["bytes"]
+    corp = m["datasets"]["corporations"]
+    assert corp["rows"] == CORP_ROWS == sum(f["rows"] for f in m["files"] if f.get("dataset") == "corporations")
+    assert corp["schema_hash"] == contracts()["corporations"].schema_hash()
+    assert corp["partition_dirs"] == ["part_prefecture_code"]
+    assert sorted(p.split("/")[1] for p in corp["files"]) == [f"part_prefecture_code={p}" for p in PREFS]
+    assert corp["quality"]["success"] and corp["quality"]["checks"] > 10 and not corp["quality"]["blocking_failures"]
+    assert corp["lineage"][0]["sha256"] == "a" * 64 and corp["lineage"][0]["fetched_at"].startswith("2026-11-01")
+    assert m["lake"]["snapshot_id"] == Lake(shared_release).snapshot_id()
+    assert "loads" not in m["datasets"]  # platform bookkeeping is not open data
+    parcels = m["datasets"]["parcels"]
+    assert parcels["format"] == "geoparquet" and parcels["attribution"] == MOJ_ATTRIBUTION and "加工" in MOJ_ATTRIBUTION
+    assert m["retention"]["keep_last"] >= 1 and "statement" in m["retention"]
+    assert {"datapackage.json", "catalog.jsonld", "corporations/dictionary.html"} <= {f["path"] for f in m["files"]}
+
+
+def test_geoparquet_metadata_and_zero_padded_codes_stay_strings(shared_release):
+    store = ReleaseStore.of(shared_release)
+    root = store.root / store.latest()
+    con = connect(extensions=("spatial",))
+    geo = con.execute("SELECT value FROM parquet_kv_metadata(?) WHERE key = 'geo'",
+                      [str(root / "parcels" / "data_0.parquet")]).fetchone()[0]
+    assert json.loads(geo)["primary_column"] == "geometry"
+    codes = con.execute("SELECT DISTINCT prefecture_code FROM read_parquet(?, hive_partitioning = false) ORDER BY 1",
+                        [str(root / "corporations" / "**" / "*.parquet")]).fetchall()
+    assert [c[0] for c in codes] == list(PREFS)
+
+
+def test_release_views_answer_queries(shared_release):
+    store = ReleaseStore.of(shared_release)
+    con = connect(store.root / store.latest() / "release.duckdb", read_only=True, extensions=("spatial",))
+    try:
+        by_pref = con.execute("SELECT prefecture_code, count(*) FROM corporations GROUP BY 1 ORDER BY 1").fetchall()
+        assert by_pref == [(p, CORP_ROWS // 3) for p in PREFS]
+        near = con.execute("SELECT count(*) FROM parcels WHERE ST_DWithin(geometry, ST_Point(139.75, 35.68), 0.0015)"
+                           ).fetchone()[0]
+        assert near == 2
+    finally:
+        con.close()
+    latest = connect(store.root / "latest.duckdb", read_only=True)
+    assert latest.execute("SELECT version FROM _release").fetchone()[0] == store.latest()
+
+
+def test_verify_detects_a_flipped_byte(published_home):
+    store = ReleaseStore.of(published_home)
+    runner = CliRunner()
+    ok = runner.invoke(main, ["--home", str(published_home.home), "releases", "verify", "latest"])
+    assert ok.exit_code == 0, ok.output
+    m = store.manifest("latest")
+    target = store.root / m["version"] / m["datasets"]["corporations"]["files"][0]
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    bad = runner.invoke(main, ["--home", str(published_home.home), "releases", "verify", m["version"]])
+    assert bad.exit_code == 1
+    assert "sha256" in bad.output and "corporations/" in bad.output
+
+
+def test_blocking_failure_prevents_publish(lake_home):
+    cs = contracts()
+    with Lake(lake_home).writer() as w:  # a corporate number breaking the contract pattern
+        w.append(cs["corporations"], corporations_select(1).replace("1000000000000 + i * 7", "'0123'"))
+    with pytest.raises(PublishBlocked) as e:
+        publish(lake_home, contracts=cs)
+    assert "corporate_number__pattern" in e.value.failures["corporations"]
+    store = ReleaseStore.of(lake_home)
+    assert store.versions() == [] and store.latest() is None
+    assert [p.name for p in store.root.iterdir() if not p.name.startswith(".publish")] == []
+
+
+def test_second_publish_moves_latest_and_keeps_the_first(published_home):
+    store = ReleaseStore.of(published_home)
+    first = store.latest()
+    cs = contracts()
+    with Lake(published_home).writer() as w:
+        w.replace(cs["corporations"], corporations_select(CORP_ROWS + 3))
+    result = publish(published_home, contracts=cs)
+    assert store.versions() == [first, result.version] and store.latest() == result.version
+    assert store.manifest(first)["datasets"]["corporations"]["rows"] == CORP_ROWS
+    assert result.manifest["datasets"]["corporations"]["rows"] == CORP_ROWS + 3
+    # time travel to the first release's snapshot
+    snap = store.manifest(first)["lake"]["snapshot_id"]
+    with Lake(published_home).catalog_reader() as con:
+        n = con.execute(f"SELECT count(*) FROM corporations AT (VERSION => {snap})").fetchone()[0]
+    assert n == CORP_ROWS
+    with Lake(published_home).catalog_reader(as_of=store.manifest(first)["lake"]["snapshot_time"]) as con:
+        assert con.execute("SELECT count(*) FROM corporations").fetchone()[0] == CORP_ROWS
+
+
+def test_retention_keeps_last_n_monthly_firsts_and_latest():
+    versions = ["2026-01-01.1", "2026-01-15.1", "2026-02-03.1", "2026-02-03.2", "2026-03-01.1", "2026-03-02.1"]
+    policy = RetentionPolicy(keep_last=2, keep_monthly=2)
+    assert retained(versions, policy) == ["2026-02-03.1", "2026-03-01.1", "2026-03-02.1"]
+    assert expired(versions, policy, latest="2026-01-15.1") == ["2026-01-01.1", "2026-02-03.2"]
+    assert expired(versions, RetentionPolicy(keep_last=1, keep_monthly=-1)) == ["2026-01-15.1", "2026-02-03.2"]
+
+
+def test_publish_applies_retention(published_home):
+    store = ReleaseStore.of(published_home)
+    first = store.latest()
+    result = publish(published_home, contracts=contracts(), policy=RetentionPolicy(keep_last=1, keep_monthly=0))
+    assert result.removed == [first] and store.versions() == [result.version]
