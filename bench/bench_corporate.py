@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kiban.duck import connect  # noqa: E402
 
 
-
 def generate_csv(path: Path, rows: int) -> None:
     """A synthetic 全件 CSV written by DuckDB: 30 columns, quoted text, valid check digits."""
     con = connect()

@@ -223,5 +223,48 @@ def _register_release_commands() -> None:
 _register_release_commands()
 
 
+@main.group()
+def report() -> None:
+    """Reports built from the municipal reports (全国集計)."""
+
+
+@report.command("national")
+@click.argument("kind", type=click.Choice(["disaster", "migration"]))
+@click.option("--as-of", default=None, help="As known at this time (ISO 8601 with offset); default now.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.csv or FILE.xlsx")
+@click.pass_obj
+def report_national(paths, kind: str, as_of: str | None, output: Path) -> None:
+    """Prefecture-level 第4号様式 aggregate (disaster) or system-migration summary (migration)."""
+    from kiban.national_report import write
+
+    try:
+        out = write(paths, kind, as_of, output)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"wrote {out}")
+
+
+@main.command("indicators")
+@click.option("--backfill", default=0, show_default=True, help="Also compute as known at N past arrival times.")
+@click.pass_obj
+def indicators_refresh(paths, backfill: int) -> None:
+    """Compute every indicator now and append it to indicator_values (the time series)."""
+    from kiban.indicators import refresh
+
+    if backfill:
+        click.echo(f"backfilled {refresh.backfill(paths, refresh.arrival_times(paths, backfill))} rows")
+    click.echo(f"appended {refresh.refresh(paths)} indicator values")
+
+
+def _register_reports_commands() -> None:
+    from kiban.intake.cli import reports
+
+    main.add_command(reports)
+
+
+_register_reports_commands()
+
+
 if __name__ == "__main__":
     main()

@@ -35,6 +35,7 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print) -> dict[str, int
                                     instance=inst, raise_on_error=False)
             if not result.success:
                 raise SystemExit(f"run for {key}/{pk} failed: see `kiban dagster dev` for the run log")
+    _reports(paths, inst, echo)
     echo(f"- materialising {len(unpartitioned)} assets: {', '.join(k.to_user_string() for k in unpartitioned)}")
     result = dg.materialize(assets, selection=unpartitioned, resources=resources, instance=inst,
                             raise_on_error=False)
@@ -43,9 +44,18 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print) -> dict[str, int
     del partitioned
 
     _quarantine_example(paths, echo)
+    _indicators(paths, echo)
     counts = _summary(paths, echo)
     echo(f"\nDone in {time.perf_counter() - started:.1f} s. Data in {paths.home}")
     return counts
+
+
+def _reports(paths: Paths, inst, echo: Callable[[str], None]) -> None:
+    """Municipal reports: the bundled scenario through the landing folder, the sensor and one run per wave."""
+    from pipelines.reports.demo import ingest_scenario
+
+    statuses = ingest_scenario(paths, SAMPLES / "reports", inst, echo)
+    echo(f"- reports: submissions by status {statuses} (quarantine reports under {paths.quarantine})")
 
 
 def _quarantine_example(paths: Paths, echo: Callable[[str], None]) -> None:
@@ -57,6 +67,17 @@ def _quarantine_example(paths: Paths, echo: Callable[[str], None]) -> None:
     for f in broken:
         result = ingest_file(paths, corporate_source(), f, source_url=str(f))
         echo(f"- quarantine example: {result.summary()}")
+
+
+def _indicators(paths: Paths, echo: Callable[[str], None]) -> None:
+    """Indicators last: the time series as known at past arrival times (backfill), then as known now."""
+    from kiban.indicators import refresh
+
+    times = refresh.arrival_times(paths, 24)
+    if times:
+        refresh.backfill(paths, times)
+    echo(f"- indicators: {refresh.refresh(paths)} values appended to indicator_values "
+         f"({len(times)} past points backfilled); status page: kiban serve, then /status")
 
 
 def _summary(paths: Paths, echo: Callable[[str], None]) -> dict[str, int]:

@@ -150,7 +150,7 @@ def processed_sha256s(paths: Paths, source: str, statuses: tuple[str, ...] = ("l
     lake = Lake(paths)
     if not paths.views_db.exists():
         return set()
-    con = lake.reader()
+    con = lake.reader(spatial=False)
     try:
         if not con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'loads'").fetchone()[0]:
             return set()

@@ -15,9 +15,11 @@ import dagster as dg
 from pipelines.address import assets as address
 from pipelines.common import KibanHome
 from pipelines.corporate import assets as corporate
+from pipelines.indicators import assets as indicators
 from pipelines.real_estate import assets as real_estate
+from pipelines.reports import assets as reports
 
-DOMAINS = [corporate, address, real_estate]
+DOMAINS = [corporate, address, real_estate, reports, indicators]
 
 
 def build_definitions(home: str = "", samples_dir: str = "") -> dg.Definitions:

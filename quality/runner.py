@@ -79,12 +79,25 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+#: Staged inputs up to this many rows are copied into an in-memory table once, so the suite's many queries do
+#: not each re-open and re-decode the Parquet files (128 queries on a small file: 2.1 s -> well under 1 s).
+#: Larger inputs stay a view over Parquet, so memory does not grow with the file.
+IN_MEMORY_ROWS = 200_000
+
+
+def _row_count(paths: Sequence[str | Path]) -> int:
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(str(p)).metadata.num_rows for p in paths)
+
+
 def staged_view_sql(parquet: str | Path | Sequence[str | Path]) -> str:
     paths = [parquet] if isinstance(parquet, str | Path) else list(parquet)
     if not paths:
         raise ValueError("no staged Parquet file given")
     files = ", ".join(_sql_string(str(Path(p))) for p in paths)
-    return f"CREATE OR REPLACE VIEW staged AS SELECT * FROM read_parquet([{files}])"
+    kind = "TEMP TABLE" if _row_count(paths) <= IN_MEMORY_ROWS else "VIEW"
+    return f"CREATE OR REPLACE {kind} staged AS SELECT * FROM read_parquet([{files}])"
 
 
 def _json_value(value: Any) -> Any:

@@ -27,7 +27,7 @@ def build_views(root: Path, manifest: dict[str, Any], target: Path | None = None
     """Write the views file for the release at ``root`` (atomically: temporary name, then rename)."""
     target = target or root / RELEASE_DB
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-    con = connect(tmp, extensions=("spatial",))
+    con = connect(tmp)  # GEOMETRY is a core type in DuckDB 1.5: no extension needed to read GeoParquet
     try:
         for name, ds in manifest["datasets"].items():
             con.execute(f"CREATE VIEW {quote_ident(name)} AS "

@@ -10,9 +10,9 @@ import dagster as dg
 
 from kiban import parcel_registry as registry
 from kiban.archive import FetchLog, RawObject
+from kiban.loads import ingest_pending
 from kiban.sources import land_price as land_src
 from kiban.sources import moj_map as moj_src
-from kiban.loads import ingest_pending
 from pipelines.common import LAKE_POOL, OWNER, KibanHome, ge_check_results, ge_check_specs, load_metadata
 from pipelines.real_estate.resources import (
     LandPriceSource,

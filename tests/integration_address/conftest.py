@@ -1,4 +1,4 @@
-"""A lake loaded once per module with the bundled 総務省 master and ABR sample, through ``ingest_file``."""
+"""A lake loaded once per session with the bundled 総務省 master and ABR sample, through ``ingest_file``."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def abr_set_zips(folder: Path, dest: Path) -> list[Path]:
     return [write_set(s, dest) for s in build_sets(sorted(folder.glob("mt_*.csv.zip")))]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def loaded(tmp_path_factory):
     """KIBAN_HOME with the master and every ABR set loaded; the load results by file name."""
     paths = resolve_paths(tmp_path_factory.mktemp("home")).ensure()

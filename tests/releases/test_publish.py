@@ -71,17 +71,21 @@ def test_release_views_answer_queries(shared_release):
     assert latest.execute("SELECT version FROM _release").fetchone()[0] == store.latest()
 
 
-def test_verify_detects_a_flipped_byte(published_home):
-    store = ReleaseStore.of(published_home)
+def test_verify_detects_a_flipped_byte(shared_release):
+    store = ReleaseStore.of(shared_release)
     runner = CliRunner()
-    ok = runner.invoke(main, ["--home", str(published_home.home), "releases", "verify", "latest"])
+    ok = runner.invoke(main, ["--home", str(shared_release.home), "releases", "verify", "latest"])
     assert ok.exit_code == 0, ok.output
     m = store.manifest("latest")
     target = store.root / m["version"] / m["datasets"]["corporations"]["files"][0]
-    data = bytearray(target.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    target.write_bytes(bytes(data))
-    bad = runner.invoke(main, ["--home", str(published_home.home), "releases", "verify", m["version"]])
+    original = target.read_bytes()
+    flipped = bytearray(original)
+    flipped[len(flipped) // 2] ^= 0x01
+    try:
+        target.write_bytes(bytes(flipped))
+        bad = runner.invoke(main, ["--home", str(shared_release.home), "releases", "verify", m["version"]])
+    finally:
+        target.write_bytes(original)
     assert bad.exit_code == 1
     assert "sha256" in bad.output and "corporations/" in bad.output
 
@@ -91,30 +95,33 @@ def test_blocking_failure_prevents_publish(lake_home):
     with Lake(lake_home).writer() as w:  # a corporate number breaking the contract pattern
         w.append(cs["corporations"], corporations_select(1).replace("1000000000000 + i * 7", "'0123'"))
     with pytest.raises(PublishBlocked) as e:
-        publish(lake_home, contracts=cs)
+        publish(lake_home, contracts=cs, datasets=["corporations"])
     assert "corporate_number__pattern" in e.value.failures["corporations"]
     store = ReleaseStore.of(lake_home)
     assert store.versions() == [] and store.latest() is None
     assert [p.name for p in store.root.iterdir() if not p.name.startswith(".publish")] == []
 
 
-def test_second_publish_moves_latest_and_keeps_the_first(published_home):
-    store = ReleaseStore.of(published_home)
-    first = store.latest()
+def test_second_publish_moves_latest_keeps_the_first_and_applies_retention(lake_home):
+    store = ReleaseStore.of(lake_home)
     cs = contracts()
-    with Lake(published_home).writer() as w:
+    first = publish(lake_home, contracts=cs, datasets=["corporations"]).version
+    with Lake(lake_home).writer() as w:
         w.replace(cs["corporations"], corporations_select(CORP_ROWS + 3))
-    result = publish(published_home, contracts=cs)
+    result = publish(lake_home, contracts=cs, datasets=["corporations"])
     assert store.versions() == [first, result.version] and store.latest() == result.version
     assert store.manifest(first)["datasets"]["corporations"]["rows"] == CORP_ROWS
     assert result.manifest["datasets"]["corporations"]["rows"] == CORP_ROWS + 3
-    # time travel to the first release's snapshot
+    # time travel to the first release's snapshot, by version and by time
     snap = store.manifest(first)["lake"]["snapshot_id"]
-    with Lake(published_home).catalog_reader() as con:
+    with Lake(lake_home).catalog_reader() as con:
         n = con.execute(f"SELECT count(*) FROM corporations AT (VERSION => {snap})").fetchone()[0]
     assert n == CORP_ROWS
-    with Lake(published_home).catalog_reader(as_of=store.manifest(first)["lake"]["snapshot_time"]) as con:
+    with Lake(lake_home).catalog_reader(as_of=store.manifest(first)["lake"]["snapshot_time"]) as con:
         assert con.execute("SELECT count(*) FROM corporations").fetchone()[0] == CORP_ROWS
+    # retention: keep only the last one
+    third = publish(lake_home, contracts=cs, datasets=["corporations"], policy=RetentionPolicy(1, 0))
+    assert third.removed == [first, result.version] and store.versions() == [third.version]
 
 
 def test_retention_keeps_last_n_monthly_firsts_and_latest():
@@ -123,10 +130,3 @@ def test_retention_keeps_last_n_monthly_firsts_and_latest():
     assert retained(versions, policy) == ["2026-02-03.1", "2026-03-01.1", "2026-03-02.1"]
     assert expired(versions, policy, latest="2026-01-15.1") == ["2026-01-01.1", "2026-02-03.2"]
     assert expired(versions, RetentionPolicy(keep_last=1, keep_monthly=-1)) == ["2026-01-15.1", "2026-02-03.2"]
-
-
-def test_publish_applies_retention(published_home):
-    store = ReleaseStore.of(published_home)
-    first = store.latest()
-    result = publish(published_home, contracts=contracts(), policy=RetentionPolicy(keep_last=1, keep_monthly=0))
-    assert result.removed == [first] and store.versions() == [result.version]

@@ -1,0 +1,105 @@
+"""``kiban reports ...``: templates, ingest (the same batch path as the landing sensor), tokens."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from registries.reports.fields import REPORT_TYPES
+
+
+@click.group("reports")
+def reports() -> None:
+    """Municipal reports (市区町村報告): templates, ingest, reporter tokens."""
+
+
+@reports.command("template")
+@click.argument("report_type", type=click.Choice(REPORT_TYPES))
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def template(report_type: str, fmt: str, output: Path) -> None:
+    """Write the submission template of REPORT_TYPE (Japanese headers; XLSX with notes and code lists)."""
+    from registries.reports.template import write_template
+
+    click.echo(f"wrote {write_template(report_type, fmt, output)}")
+
+
+def _describe(r) -> str:
+    line = f"{r.status.upper():24s} {r.source_file}  {r.submission_id}  ({len(r.report_ids)} reports)"
+    if len(r.arrivals) > 1:
+        line += "  [same content received before: stored once]"
+    for e in r.errors[:20]:
+        where = f" row {e.get('row')}" if e.get("row") is not None else ""
+        where += f" {e.get('column')}" if e.get("column") else ""
+        value = f" value {e.get('value')!r}" if e.get("value") not in (None, "") else ""
+        line += f"\n    - {where.strip() or 'file'}: {e.get('message')} [{e.get('rule')}]{value}"
+    if len(r.errors) > 20:
+        line += f"\n    ... {len(r.errors) - 20} more (see {r.quarantine_report})"
+    for w in r.warnings[:5]:
+        line += f"\n    ~ warning {w.get('column') or ''}: {w.get('message')} [{w.get('rule')}]"
+    return line
+
+
+@reports.command("ingest")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.pass_obj
+def ingest(paths, files: tuple[Path, ...]) -> None:
+    """Archive and process FILES (CSV/XLSX/JSON, or folders of them) as one batch.
+
+    Exit status 0 when every submission was accepted, 1 when any was quarantined (reasons printed).
+    """
+    from kiban.intake.batch import ingest_files
+
+    expanded = [p for f in files for p in (sorted(x for x in f.rglob("*") if x.is_file()) if f.is_dir() else [f])]
+    result = ingest_files(paths, expanded)
+    for r in result.receipts:
+        click.echo(_describe(r))
+    counts = ", ".join(f"{k}={v}" for k, v in result.rows.items())
+    click.echo(f"batch {result.batch_id}: {len(result.receipts)} submissions in {result.seconds.get('total')} s"
+               f" ({counts})")
+    if not result.ok:
+        sys.exit(1)
+
+
+@reports.group("tokens")
+def tokens() -> None:
+    """Bearer tokens for POST /v1/reports (stored hashed in KIBAN_HOME/intake/tokens.json)."""
+
+
+@tokens.command("add")
+@click.argument("lg_code")
+@click.option("--label", default="")
+@click.pass_obj
+def tokens_add(paths, lg_code: str, label: str) -> None:
+    """Create a token for LG_CODE (a municipality, or a prefecture PP000c for 代理入力); printed once."""
+    from kiban.intake.tokens import TokenStore
+
+    try:
+        rec, token = TokenStore(paths).add(lg_code, label)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"token {rec.token_id} for {rec.lg_code} (shown once, store it now):")
+    click.echo(token)
+
+
+@tokens.command("list")
+@click.pass_obj
+def tokens_list(paths) -> None:
+    """Token ids, 団体コード and state (never the tokens)."""
+    from kiban.intake.tokens import TokenStore
+
+    for r in TokenStore(paths).list():
+        click.echo(f"{r.token_id}  {r.lg_code}  {'revoked' if r.revoked else 'active '}  {r.created_at}  {r.label}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+@click.pass_obj
+def tokens_revoke(paths, token_id: str) -> None:
+    from kiban.intake.tokens import TokenStore
+
+    if not TokenStore(paths).revoke(token_id):
+        raise click.ClickException(f"no active token {token_id}")
+    click.echo(f"revoked {token_id}")

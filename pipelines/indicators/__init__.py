@@ -1,0 +1,1 @@
+"""Dagster definitions for the indicators (指標): the ``indicator_values`` time series."""

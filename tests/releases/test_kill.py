@@ -1,0 +1,65 @@
+"""A publish killed with SIGKILL at any point leaves ``latest`` and every listed release intact."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kiban.releases.manifest import verify
+from kiban.releases.publish import publish
+from kiban.releases.store import ReleaseStore
+
+from .conftest import contracts
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _kill_at(home: Path, step: str) -> None:
+    env = {**os.environ, "KIBAN_PUBLISH_STEP_DELAY": "60", "KIBAN_HOME": str(home)}
+    proc = subprocess.Popen([sys.executable, "-m", "kiban.cli", "--home", str(home), "publish"], cwd=REPO,
+                            env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        seen = []
+        for line in proc.stderr:  # type: ignore[union-attr]
+            if line.startswith("publish-step: "):
+                seen.append(line.strip())
+                if line.strip() == f"publish-step: {step}":
+                    break
+        assert f"publish-step: {step}" in seen, seen
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+
+
+def _assert_intact(home, before: list[str], latest: str) -> None:
+    store = ReleaseStore.of(home)
+    assert store.versions() == before
+    assert store.latest() == latest and os.readlink(store.root / "latest") == latest
+    for v in before:
+        assert verify(store.root / v, store.manifest(v)) == []
+
+
+def _kill_and_check(published, step: str) -> None:
+    store = ReleaseStore.of(published)
+    before, latest = store.versions(), store.latest()
+    _kill_at(published.home, step)
+    _assert_intact(published, before, latest)
+    # the next publish sweeps the leftovers and succeeds
+    result = publish(published, contracts=contracts(), datasets=["corporations"])
+    assert store.versions() == [*before, result.version]
+    assert not [p for p in store.root.iterdir() if p.name.startswith(".incoming-")]
+
+
+def test_publish_killed_after_rename_before_manifest_leaves_no_listed_partial_release(published_home):
+    _kill_and_check(published_home, "renamed")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["incoming", "dataset corporations", "catalog", "views", "manifest"])
+def test_publish_killed_at_each_step_leaves_releases_intact(published_home, step):
+    _kill_and_check(published_home, step)
