@@ -57,14 +57,14 @@ def disaster_table(paths: Paths, as_of: str) -> tuple[str, list[list]]:
         ).fetchall()
         prefs = sorted(set(zip(exp["prefecture_code"].to_pylist(), exp["prefecture_name"].to_pylist(), strict=True)))
         n_by_pref = {p: exp["prefecture_code"].to_pylist().count(p) for p, _ in prefs}
-    areas = [("全国", lambda r: True)] + [(name, (lambda code: lambda r: r[0] == code)(code)) for code, name in prefs]
+    areas = [("全国", None), *((name, code) for code, name in prefs)]
     header = ["区分", "項目", "単位", *(a[0] for a in areas)]
     rows: list[list] = [header]
     for i, col in enumerate(DISASTER_ITEMS):
         unit = col.ja[col.ja.rfind("(") + 1:-1] if col.ja.endswith(")") else ""
         out = [_group(col.ja), col.ja.split("(")[0], unit]
-        for _, keep in areas:
-            vals = [r[4 + i] for r in data if keep(r) and r[4 + i] is not None]
+        for _, code in areas:
+            vals = [r[4 + i] for r in data if (code is None or r[0] == code) and r[4 + i] is not None]
             out.append(sum(vals) if vals else None)
         rows.append(out)
     reporting = {r[2] for r in data}

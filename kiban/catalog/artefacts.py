@@ -24,7 +24,7 @@ def write_release_artefacts(root: Path, manifest: dict[str, Any], contracts: dic
     out = []
     for name, contract in released.items():
         entry = {**manifest["datasets"][name], "version": manifest["version"]}
-        page = root / name / "dictionary.html"
+        page = root / "dictionary" / f"{name}.html"
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(dictionary.render(contract, quality.get(name), entry), encoding="utf-8")
         out.append(page)

@@ -30,7 +30,7 @@ class Links:
         return f"{self.base}/releases/{version or self.version}/{path}"
 
     def page(self, dataset: str) -> str:
-        return f"{dataset}/dictionary.html" if self.embedded else f"{self.base}/datasets/{dataset}"
+        return f"dictionary/{dataset}.html" if self.embedded else f"{self.base}/datasets/{dataset}"
 
     def catalog(self) -> str:
         return "catalog.jsonld" if self.embedded else f"{self.base}/catalog.jsonld"

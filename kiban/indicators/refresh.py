@@ -67,7 +67,8 @@ def arrival_times(paths: Paths, points: int = 24) -> list[datetime]:
     with contextlib.closing(Lake(paths).reader()) as con:
         try:
             lo, hi = con.execute("SELECT min(received_at), max(received_at) FROM report_versions "
-                                 "WHERE report_type IN ('disaster_damage', 'shelter_status')").fetchone()
+                                 "WHERE report_type IN ('disaster_damage', 'shelter_status') "
+                                 "AND control <> '訓練'").fetchone()
         except Exception:  # noqa: BLE001 - no reports table yet
             return []
     if lo is None:

@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import duckdb
@@ -82,6 +82,8 @@ class Computed:
     generated_at: datetime
     identity: Identity | None
     created: float
+    #: rendered responses built from these rows (key: the request's normalised parameters)
+    rendered: dict = field(default_factory=dict)
 
 
 class IndicatorService:

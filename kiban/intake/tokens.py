@@ -70,15 +70,21 @@ class TokenStore:
 
     def add(self, lg_code: str, label: str = "") -> tuple[TokenRecord, str]:
         """Create a token for ``lg_code``; returns (record, the token in clear: shown once, never stored)."""
-        if not is_well_formed(lg_code):
-            raise ValueError(f"{lg_code!r} is not a 6-digit 団体コード with a valid check digit")
-        token_id = secrets.token_hex(4)
-        token = f"kbn_{token_id}_{secrets.token_urlsafe(32)}"
-        rec = TokenRecord(token_id, lg_code, _hash(token), datetime.now(UTC).isoformat(), label)
+        return self.add_many([lg_code], label)[0]
+
+    def add_many(self, lg_codes: list[str], label: str = "") -> list[tuple[TokenRecord, str]]:
+        """One token per code, written in one update of the file."""
+        out = []
+        for lg_code in lg_codes:
+            if not is_well_formed(lg_code):
+                raise ValueError(f"{lg_code!r} is not a 6-digit 団体コード with a valid check digit")
+            token_id = secrets.token_hex(4)
+            token = f"kbn_{token_id}_{secrets.token_urlsafe(32)}"
+            out.append((TokenRecord(token_id, lg_code, _hash(token), datetime.now(UTC).isoformat(), label), token))
         with self._lock:
-            self._write([*self._read(), rec])
+            self._write([*self._read(), *(r for r, _ in out)])
             self._index = None
-        return rec, token
+        return out
 
     def revoke(self, token_id: str) -> bool:
         with self._lock:

@@ -5,8 +5,8 @@ partitioned zstd Parquet into ``releases/.incoming-<id>/``, re-runs the blocking
 adds the catalog (data dictionary, datapackage.json, DCAT), renames the folder to its version, adds the views
 file, writes ``manifest.json`` last and then moves ``latest``. See :mod:`kiban.releases.store` for visibility.
 
-Set ``KIBAN_PUBLISH_STEP_DELAY`` (seconds) to pause after each step; each step is announced on stderr as
-``publish-step: <name>`` (used by the tests that kill a publish at several points).
+Each step is announced on stderr as ``publish-step: <name>``; ``KIBAN_PUBLISH_STEP_DELAY`` (seconds) pauses after
+every step and ``KIBAN_PUBLISH_PAUSE_AT=<name>`` pauses at one step (the tests kill a publish there with SIGKILL).
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ class PublishResult:
 def _step(name: str) -> None:
     print(f"publish-step: {name}", file=sys.stderr, flush=True)
     delay = float(os.environ.get("KIBAN_PUBLISH_STEP_DELAY", "0") or 0)
+    if os.environ.get("KIBAN_PUBLISH_PAUSE_AT") == name:
+        delay = max(delay, 600.0)
     if delay:
         time.sleep(delay)
 

@@ -9,7 +9,7 @@ Layout under ``KIBAN_HOME/releases/``::
         catalog.jsonld       DCAT of the release
         release.duckdb       read-only views over this release's Parquet (absolute paths)
         <dataset>/part_<column>=<value>/data_0.parquet   (or <dataset>/data_0.parquet when unpartitioned)
-        <dataset>/dictionary.html
+        dictionary/<dataset>.html   HTML data dictionary (dataset folders hold Parquet only, for Spark/PyArrow)
       latest -> 2026-11-05.1  symbolic link, replaced atomically (create a new link, then rename over it)
       latest.duckdb          views over the latest release, replaced atomically
       .incoming-<id>/        a publish in progress (ignored by every reader; swept by the next publish)

@@ -154,7 +154,7 @@ def routes(paths: Paths) -> list[Route]:
         if contract is None:
             return problem(404, "Unknown dataset", f"no dataset {request.path_params['dataset']!r}")
         latest = store.latest()
-        page = store.root / latest / contract.name / "dictionary.html" if latest else None
+        page = store.root / latest / "dictionary" / f"{contract.name}.html" if latest else None
         if page is not None and page.is_file():
             return HTMLResponse(page.read_text(encoding="utf-8"))
         return HTMLResponse(dictionary.render(contract))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -87,7 +88,16 @@ def _answer(receipt: Receipt, status: str, reasons: list[dict], warnings: list[d
             "warnings": warnings, "location": f"/v1/reports/{receipt.submission_id}"}
 
 
+def _warm(paths: Paths) -> None:
+    """Import Great Expectations and load the master before the first batch needs them (GE import is slow)."""
+    import quality.runner  # noqa: F401
+    from kiban.intake.master import lg_master
+
+    lg_master(paths)
+
+
 def routes(paths: Paths) -> list[Route]:
+    threading.Thread(target=_warm, args=(paths,), name="kiban-intake-warm", daemon=True).start()
     tokens = TokenStore(paths)
     receipts = ReceiptStore(paths)
     master = _Master(paths)

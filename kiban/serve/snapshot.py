@@ -103,10 +103,23 @@ def snapshot_response(request: Request, svc: IndicatorService) -> Response:
     area = parse_area(q.get("pref"), q.get("lg_code"))
     at = parse_time(q.get("as_of"), "as_of")
     computed = svc.rows(at, q.get("subject"))
+    key = ("snapshot", rtype, area, fmt, encoding)
+    hit = computed.rendered.get(key)
+    if hit is None:
+        hit = _render_snapshot(svc, computed, rtype, area, fmt, encoding, at)
+        computed.rendered[key] = hit
+    body, media, headers = hit
+    if body is None:
+        return problem(404, "Unknown area", f"no expected municipality in {area!r}")
+    return conditional(request, body, media, svc.reader.last_modified(), headers=dict(headers))
+
+
+def _render_snapshot(svc: IndicatorService, computed, rtype: str, area: str | None, fmt: str, encoding: str,
+                     at: str | None) -> tuple[bytes | None, str, dict[str, str]]:
     now = datetime.fromisoformat(at) if at else computed.generated_at
     doc = build(computed.rows, rtype, area, now, computed.generated_at, at)
     if area is not None and not doc["_all_rows"]:
-        return problem(404, "Unknown area", f"no expected municipality in {area!r}")
+        return None, "", {}
     headers = {"X-Kiban-Coverage": doc["coverage"]["statement"].encode("ascii", "replace").decode(),
                "X-Kiban-Freshness": doc["freshness"]["status"]}
     if fmt == "json":
@@ -119,7 +132,7 @@ def snapshot_response(request: Request, svc: IndicatorService) -> Response:
         body, media = render.to_geojson(doc, _points(svc)), render.FORMATS["geojson"]
     else:
         body, media = render.to_parquet(doc), render.FORMATS["parquet"]
-    return conditional(request, body, media, svc.reader.last_modified(), headers=headers)
+    return body, media, headers
 
 
 def indicator_response(request: Request, svc: IndicatorService) -> Response:

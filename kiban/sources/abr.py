@@ -32,7 +32,7 @@ from kiban.config import Paths
 from kiban.duck import quote_ident, quote_literal
 from kiban.lake import LAKE, LakeWriter, contract_select
 from kiban.loads import LoadContext, LoadResult, Source, Staged, StagedDataset, ingest_raw
-from registries.abr.catalog import parse_catalog
+from registries.abr.catalog import Resource, parse_catalog, select
 from registries.abr.fetch import fetch_resources
 from registries.abr.layout import DATASETS, FileName, parse_file_name
 from registries.abr.rules import RULES
@@ -186,9 +186,35 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
 
 
 # -- fetch: catalog -> files -> archived sets ------------------------------------------------------------------
+def choose_resources(resources: list[Resource], *, types: set[str] | None = None,
+                     lg_codes: set[str] | None = None) -> list[Resource]:
+    """One copy of each slice: the catalog lists the same rows as ``all``, ``prefNN`` and ``cityNNNNNN`` files.
+
+    Without ``lg_codes``: per file type, the ``all`` file if listed, else every prefecture file, else every
+    団体 file. With ``lg_codes``: per type and code, the narrowest listed file covering the code.
+    """
+    chosen: dict[str, Resource] = {}
+    candidates = select(resources, types=types, lg_codes=lg_codes)
+    groups: dict[str, list[Resource]] = {}
+    for r in candidates:
+        groups.setdefault(r.name.layout, []).append(r)  # type: ignore[union-attr]
+    for group in groups.values():
+        if lg_codes:
+            for code in lg_codes:
+                covering = [r for r in group if r.name.covers(code)]  # type: ignore[union-attr]
+                if covering:
+                    best = max(covering, key=lambda r: _SCOPE_ORDER[r.name.scope])  # type: ignore[union-attr]
+                    chosen[best.url] = best
+            continue
+        widest = min(_SCOPE_ORDER[r.name.scope] for r in group)  # type: ignore[union-attr]
+        chosen.update({r.url: r for r in group if _SCOPE_ORDER[r.name.scope] == widest})  # type: ignore[union-attr]
+    return [r for r in candidates if r.url in chosen]
+
+
 def catalog_files(paths: Paths, feed: str | Path, *, local_dir: Path | None = None,
-                  client: httpx.Client | None = None) -> dict[Path, str]:
-    """The current local copy of every ABR file the DCAT feed lists, mapped to its URL.
+                  client: httpx.Client | None = None, types: set[str] | None = None,
+                  lg_codes: set[str] | None = None) -> dict[Path, str]:
+    """The current local copy of the ABR files the DCAT feed lists (see :func:`choose_resources`) -> URL.
 
     ``local_dir`` (sample mode): the feed is a local JSON file and each ``accessURL`` maps to the file of the
     same name in ``local_dir``. Otherwise the feed is downloaded and the files are fetched into
@@ -196,7 +222,7 @@ def catalog_files(paths: Paths, feed: str | Path, *, local_dir: Path | None = No
     that changed are transferred; unchanged ones are returned from the local copy.
     """
     if local_dir is not None:
-        resources = parse_catalog(Path(feed).read_bytes())
+        resources = choose_resources(parse_catalog(Path(feed).read_bytes()), types=types, lg_codes=lg_codes)
         return {local_dir / r.file_name: r.url for r in resources if (local_dir / r.file_name).exists()}
     from registries import http
 
@@ -207,6 +233,7 @@ def catalog_files(paths: Paths, feed: str | Path, *, local_dir: Path | None = No
         resources = parse_catalog(Path(feed_dl.path).read_bytes())  # type: ignore[union-attr]
     finally:
         Path(feed_dl.path).unlink(missing_ok=True)  # type: ignore[union-attr]
+    resources = choose_resources(resources, types=types, lg_codes=lg_codes)
     outcomes = fetch_resources(resources, folder / "files", folder / "state.json", client=client)
     return {o.path: o.url for o in outcomes if o.path is not None and o.path.exists()}
 

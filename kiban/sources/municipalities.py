@@ -26,46 +26,9 @@ from registries.municipalities.parse import as_records, load_master
 from registries.municipalities.resolve import municipality_codes
 from registries.municipalities.rules import RULES
 from registries.municipalities.stage import to_arrow, write_parquet_atomic
-from schemas import register
-from schemas.contract import CodeTable, Column, Contract
-from schemas.municipalities import MUNICIPALITIES
+from schemas.municipalities import MUNICIPALITIES, MUNICIPALITY_CODES
 
 SOURCE = "municipalities"
-
-CODE_FORM = CodeTable(
-    name="municipality_code_form", ja="コードの形", en="Code form",
-    codes={"lg_code": "団体コード6桁（検査数字付き）", "code5": "5桁（都道府県2桁 + 市区町村3桁、検査数字なし）",
-           "pref2": "都道府県コード2桁"},
-    en_labels={"lg_code": "6 digits with check digit", "code5": "5 digits (pref 2 + city 3)",
-               "pref2": "2-digit prefecture code"},
-)
-
-# TODO(schemas owner): move this contract to schemas/municipalities.py (defined here to land the table).
-MUNICIPALITY_CODES = register(Contract(
-    name="municipality_codes",
-    version="1.0.0",
-    title_ja="団体コード変換表",
-    title_en="Municipality code forms",
-    description=(
-        "各ソースが使う団体コードの形（6桁・5桁・都道府県2桁）から 6桁の団体コード lg_code への変換表。"
-        "有効期間付き。NTA 法人番号は `JOIN municipality_codes m ON m.code = x.prefecture_code || x.city_code`。"
-        " Maps every code form used by the sources to the 6-digit lg_code, with validity."
-    ),
-    columns=(
-        Column("code", "string", "コード（ソースでの表記）", "Code as written by a source", nullable=False,
-               pattern=r"[0-9]{2}|[0-9]{5}|[0-9]{6}"),
-        Column("form", "string", "コードの形", "Code form", nullable=False, codes=CODE_FORM),
-        Column("lg_code", "string", "全国地方公共団体コード（6桁・検査数字付き）", "Local government code",
-               nullable=False, pattern=r"[0-9]{6}"),
-        Column("valid_from", "date", "有効期間の開始日（NULL = マスター時点以前から）", "First day in force"),
-        Column("valid_to", "date", "廃止日（NULL = 現行）", "Day the code was abolished (exclusive)"),
-    ),
-    primary_key=("form", "code"),
-    sort_by=("form", "code"),
-    group="reference",
-    licence=MUNICIPALITIES.licence,
-    attribution=MUNICIPALITIES.attribution,
-))
 
 CODE_RULES: tuple[Rule, ...] = (
     Rule(name="lg_code_check_digit", description="団体コードの検査数字",

@@ -20,21 +20,22 @@ from registries.abr.rules import RULES as ABR_RULES
 from registries.municipalities.rules import RULES as MUNICIPALITY_RULES
 from schemas.abr import ABR_CONTRACTS
 from schemas.contract import Contract
-from schemas.municipalities import MUNICIPALITIES
+from schemas.municipalities import MUNICIPALITIES, MUNICIPALITY_CODES
 
-MUNICIPALITY_DATASETS = [(MUNICIPALITIES, MUNICIPALITY_RULES), (mun_src.MUNICIPALITY_CODES, mun_src.CODE_RULES)]
+MUNICIPALITY_DATASETS = [(MUNICIPALITIES, MUNICIPALITY_RULES), (MUNICIPALITY_CODES, mun_src.CODE_RULES)]
 ABR_DATASETS = [(c, ABR_RULES[name]) for name, c in ABR_CONTRACTS.items()]
 
 
-def _log(paths, source: str, objs: list[RawObject], only_new: bool = False) -> dg.MaterializeResult:
-    """Queue fetched files for loading; ``only_new``: skip content already archived (queued before)."""
+def _log(paths, source: str, objs: list[RawObject]) -> dg.MaterializeResult:
+    """Queue fetched files for loading, unless the same content is queued already (unchanged files)."""
     log = FetchLog(paths.raw, source)
-    queued = [o for o in objs if o.new or not only_new]
+    known = {e["sha256"] for e in log.entries()}
+    queued = [o for o in objs if o.sha256 not in known]
     for obj in queued:
         log.record(obj)
     return dg.MaterializeResult(metadata={
         "files": dg.MetadataValue.json([{"file": o.original_name, "sha256": o.sha256, "bytes": o.bytes,
-                                         "new": o.new} for o in objs]),
+                                         "queued": o in queued} for o in objs]),
         "count": len(objs), "queued": len(queued),
     })
 
@@ -75,7 +76,7 @@ def municipality_master_files(kiban: KibanHome, municipality_master: Municipalit
 @dg.multi_asset(
     name="municipality_master",
     specs=[_spec(MUNICIPALITIES, "municipalities", ["municipality_master_files"]),
-           _spec(mun_src.MUNICIPALITY_CODES, "municipalities", [MUNICIPALITIES.name])],
+           _spec(MUNICIPALITY_CODES, "municipalities", [MUNICIPALITIES.name])],
     check_specs=_checks(MUNICIPALITY_DATASETS),
     pool=LAKE_POOL,
 )
@@ -91,7 +92,7 @@ def municipality_master(kiban: KibanHome):
                       "(master + 位置参照拡張) and archived; a set whose files did not change is not queued again.")
 def abr_files(kiban: KibanHome, abr: AbrSource) -> dg.MaterializeResult:
     paths = kiban.paths().ensure()
-    return _log(paths, abr_src.SOURCE, abr.fetch(paths), only_new=True)
+    return _log(paths, abr_src.SOURCE, abr.fetch(paths))
 
 
 @dg.multi_asset(
@@ -132,7 +133,9 @@ def resources(samples_dir: Path | None) -> dict[str, object]:
             local_file=str(samples_dir / "municipalities" / "000925835.xls") if samples_dir else "",
             url=os.environ.get("KIBAN_MUNICIPALITIES_URL", "")),
         "abr": AbrSource(local_dir=str(samples_dir / "abr") if samples_dir else "",
-                         feed_url=os.environ.get("KIBAN_ABR_FEED_URL", "")),
+                         feed_url=os.environ.get("KIBAN_ABR_FEED_URL", ""),
+                         types=os.environ.get("KIBAN_ABR_TYPES", ""),
+                         lg_codes=os.environ.get("KIBAN_ABR_LG_CODES", "")),
     }
 
 

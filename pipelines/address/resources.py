@@ -42,16 +42,26 @@ class AbrSource(dg.ConfigurableResource):
     ``local_dir``: a folder holding ``dcat.json`` and the files it lists (the bundled sample). Empty: read
     ``feed_url`` (env ``KIBAN_ABR_FEED_URL``, else the official feed) and download only the files that changed
     (ETag / Last-Modified / catalog date; state under ``KIBAN_HOME/downloads/abr``).
+    ``types`` (env ``KIBAN_ABR_TYPES``, e.g. ``pref,city,town``) and ``lg_codes`` (env ``KIBAN_ABR_LG_CODES``,
+    6-digit codes) narrow the selection; empty means every type, nationwide (one copy of each slice).
     """
 
     local_dir: str = ""
     feed_url: str = ""
+    types: str = ""
+    lg_codes: str = ""
 
     def fetch(self, paths: Paths) -> list[RawObject]:
         """Every ABR set (master + ``_pos`` files) built from the current files, archived by content."""
+        selection = {"types": _split(self.types), "lg_codes": _split(self.lg_codes)}
         if self.local_dir:
             folder = Path(self.local_dir)
-            files = catalog_files(paths, folder / "dcat.json", local_dir=folder)
+            files = catalog_files(paths, folder / "dcat.json", local_dir=folder, **selection)
         else:
-            files = catalog_files(paths, self.feed_url or FEED_URL)
+            files = catalog_files(paths, self.feed_url or FEED_URL, **selection)
         return archive_sets(paths, files)
+
+
+def _split(value: str) -> set[str] | None:
+    items = {v.strip() for v in value.split(",") if v.strip()}
+    return items or None

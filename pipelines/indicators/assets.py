@@ -1,6 +1,7 @@
 """``indicator_values``: refreshed by a sensor whenever new report versions land (no button to press).
 
-The sensor ``indicators_on_new_reports`` looks at the views file every 5 s (the daemon's loop): the count and
+The sensor ``indicators_on_new_reports`` looks at the views file every 30 s (a series point per 30 s is plenty,
+and each run is a process that competes with the intake for the 2 cores): the count and
 latest ``received_at`` of ``report_versions``. When they change it requests one run of ``indicator_values``,
 which computes every indicator (全国 and 都道府県) as known now and appends it to the lake. Writing the values
 changes the lake snapshot but not ``report_versions``, so the sensor does not re-trigger itself.
@@ -54,7 +55,7 @@ def reports_cursor(paths) -> str | None:
 indicators_job = dg.define_asset_job("indicators_refresh", selection=dg.AssetSelection.assets(indicator_values))
 
 
-@dg.sensor(job=indicators_job, minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING,
+@dg.sensor(job=indicators_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
            description="Refresh indicator_values when report_versions changes.")
 def indicators_on_new_reports(context: dg.SensorEvaluationContext, kiban: KibanHome):
     cursor = reports_cursor(kiban.paths())

@@ -60,9 +60,8 @@ def ingest_scenario(paths: Paths, scenario: Path, instance: dg.DagsterInstance,
         if not result.success:
             raise SystemExit("the reports intake run failed: see `kiban dagster dev` for the run log")
         meta = result.asset_materializations_for_node("reports_intake")[0].metadata
-        files = meta["files"].value
-        for f in files:
-            statuses[f["status"]] = statuses.get(f["status"], 0) + 1
+        statuses["submissions"] = statuses.get("submissions", 0) + meta["submissions"].value
+        statuses["quarantined"] = statuses.get("quarantined", 0) + meta["quarantined"].value
         echo(f"- reports: sensor batched {len(request.run_config['ops']['reports_intake']['config']['files'])} "
              f"landing files into one run: {meta['seconds'].value}")
     return statuses

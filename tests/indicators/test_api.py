@@ -6,7 +6,7 @@ from datetime import timedelta
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from indicators_crafted import A, B, C, T0
+from indicators_crafted import T0, A, B, C
 from starlette.applications import Starlette
 from starlette.schemas import SchemaGenerator
 from starlette.testclient import TestClient

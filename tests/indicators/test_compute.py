@@ -2,7 +2,7 @@ import contextlib
 from datetime import timedelta
 
 import pytest
-from indicators_crafted import A, B, C, D, T0, T1
+from indicators_crafted import T0, T1, A, B, C, D
 
 from kiban.indicators.catalogue import by_id, catalogue
 from kiban.indicators.compute import compute, municipal_rows, silent

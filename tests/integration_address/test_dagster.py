@@ -10,6 +10,13 @@ from pipelines.address import assets as address
 from pipelines.common import KibanHome
 
 
+def test_schedules():
+    crons = {s.name: s.cron_schedule for s in address.schedules}
+    assert crons == {"municipality_master_monthly_schedule": "0 5 1 * *", "abr_weekly_schedule": "0 4 * * 1"}
+    jobs = {j.name for j in address.jobs}
+    assert jobs == {"municipality_master_monthly", "abr_weekly"}
+
+
 def test_materialise_address_domain(tmp_path, samples):
     home = tmp_path / "home"
     resources = {"kiban": KibanHome(home=str(home)), **address.resources(samples)}
@@ -37,6 +44,7 @@ def test_materialise_address_domain(tmp_path, samples):
     assert again.success
     mats = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
             for e in again.get_asset_materialization_events()}
-    assert mats["abr_files"]["queued"].value == 0
+    assert mats["abr_files"]["queued"].value == 0 and mats["abr_files"]["count"].value == 6
+    assert mats["municipality_master_files"]["queued"].value == 0
     assert mats["abr_towns"]["loaded"].value == 0
     assert mats["municipalities"]["loaded"].value == 0

@@ -41,7 +41,7 @@ def test_manifest_lists_every_file_with_checksums_schema_snapshot_lineage_qualit
     parcels = m["datasets"]["parcels"]
     assert parcels["format"] == "geoparquet" and parcels["attribution"] == MOJ_ATTRIBUTION and "加工" in MOJ_ATTRIBUTION
     assert m["retention"]["keep_last"] >= 1 and "statement" in m["retention"]
-    assert {"datapackage.json", "catalog.jsonld", "corporations/dictionary.html"} <= {f["path"] for f in m["files"]}
+    assert {"datapackage.json", "catalog.jsonld", "dictionary/corporations.html"} <= {f["path"] for f in m["files"]}
 
 
 def test_geoparquet_metadata_and_zero_padded_codes_stay_strings(shared_release):

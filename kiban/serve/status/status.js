@@ -27,12 +27,13 @@ function fmtTime(iso) {
 }
 
 function card(k) {
-  const f = k.freshness.status;
+  // nobody reported this type at all: grey "報告なし", not a red alarm and not 未確認
+  const f = k.coverage.reporting === 0 ? "none" : k.freshness.status;
   const c = el("div", { class: `card ${f}`, "data-indicator": k.indicator_id, "data-freshness": f });
   c.append(el("div", { class: "name" }, `${k.name_ja} `));
   const value = el("div", { class: "value" });
   value.append(el("span", { class: "num", "data-value": k.value === null ? "" : String(k.value) },
-    fmtNumber(k.value, k.unit)));
+    k.coverage.reporting === 0 ? "—" : fmtNumber(k.value, k.unit)));
   value.append(el("span", { class: "unit" }, k.unit));
   c.append(value);
   c.append(el("div", { class: "cov", "data-reported": k.coverage.reported, "data-expected": k.coverage.expected },
@@ -82,7 +83,7 @@ function svg(tag, attrs, text) {
 
 function chart(k, points) {
   const box = el("div", { class: "chart", "data-indicator": k.indicator_id });
-  box.append(el("h3", {}, `${k.name_ja} (${k.unit})`));
+  box.append(el("h3", {}, k.name_ja.includes(`(${k.unit})`) ? k.name_ja : `${k.name_ja} (${k.unit})`));
   const pts = points.filter((p) => p.value !== null);
   if (pts.length === 0) {
     box.append(el("div", { class: "empty" }, "時系列なし (no series yet)"));
