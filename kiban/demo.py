@@ -24,7 +24,8 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print) -> dict[str, int
     defs = build_definitions(home=str(paths.home), samples_dir=str(SAMPLES))
     specs = list(defs.resolve_all_asset_specs())
     partitioned = [s.key for s in specs if s.partitions_def is not None]
-    unpartitioned = [s.key for s in specs if s.partitions_def is None]
+    # the release asset runs on its own schedule; the demo publishes once at the end (see _publish)
+    unpartitioned = [s.key for s in specs if s.partitions_def is None and s.key.to_user_string() != "release"]
     assets = list(defs.assets or [])
     resources = defs.resources or {}
 
@@ -46,6 +47,7 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print) -> dict[str, int
     _quarantine_example(paths, echo)
     _indicators(paths, echo)
     counts = _summary(paths, echo)
+    _publish(paths, echo)
     echo(f"\nDone in {time.perf_counter() - started:.1f} s. Data in {paths.home}")
     return counts
 
@@ -101,3 +103,20 @@ Query them (read-only SQL over {paths.views_db}):
   duckdb {paths.views_db} -readonly   # or any DuckDB client; the views point at the lake's Parquet files
 Quarantined inputs and their reports: {paths.quarantine}""")
     return counts
+
+
+def _publish(paths: Paths, echo: Callable[[str], None]) -> None:
+    """Freeze what the demo produced into a release (kiban publish), or show why it was blocked."""
+    from kiban.releases.checks import PublishBlocked
+    from kiban.releases.publish import publish
+
+    try:
+        result = publish(paths)
+    except PublishBlocked as e:
+        echo(f"\nRelease NOT published: {e}")
+        return
+    echo(f"""
+{result.summary()}
+  .venv/bin/kiban releases list | show | verify {result.version}
+  duckdb {paths.home / 'releases' / 'latest.duckdb'} -readonly   # views over the latest release
+  catalog: `kiban serve`, then /catalog.jsonld, /api/3/action/package_list, /datasets/corporations""")

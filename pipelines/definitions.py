@@ -16,10 +16,11 @@ from pipelines.address import assets as address
 from pipelines.common import KibanHome
 from pipelines.corporate import assets as corporate
 from pipelines.indicators import assets as indicators
+from pipelines.publish import assets as publish
 from pipelines.real_estate import assets as real_estate
 from pipelines.reports import assets as reports
 
-DOMAINS = [corporate, address, real_estate, reports, indicators]
+DOMAINS = [corporate, address, real_estate, reports, indicators, publish]
 
 
 def build_definitions(home: str = "", samples_dir: str = "") -> dg.Definitions:

@@ -94,16 +94,35 @@ class IndicatorService:
         self.ttl = ttl
         self.size = size
         self._cache: OrderedDict[tuple, Computed] = OrderedDict()
+        self._refreshing: set[tuple] = set()
         self._lock = threading.Lock()
 
     def rows(self, as_known_at: str | None = None, subject: str | None = None) -> Computed:
+        """Cached rows; past the TTL (same views file) the stale entry is served while one thread recomputes."""
         ident = self.reader.identity()
         key = (ident, as_known_at, subject)
         with self._lock:
             hit = self._cache.get(key)
-            if hit is not None and time.monotonic() - hit.created < self.ttl:
+            if hit is not None:
                 self._cache.move_to_end(key)
-                return hit
+                if time.monotonic() - hit.created < self.ttl:
+                    return hit
+                if key in self._refreshing:
+                    return hit
+                self._refreshing.add(key)
+        if hit is not None:
+            threading.Thread(target=self._refresh, args=(key, as_known_at, subject), daemon=True).start()
+            return hit
+        return self._compute(as_known_at, subject)
+
+    def _refresh(self, key: tuple, as_known_at: str | None, subject: str | None) -> None:
+        try:
+            self._compute(as_known_at, subject)
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+    def _compute(self, as_known_at: str | None, subject: str | None) -> Computed:
         cur, ident = self.reader.cursor()
         try:
             rows = municipal_rows(cur, SOURCES, as_known_at, subject)

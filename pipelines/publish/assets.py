@@ -4,8 +4,6 @@ The asset depends on every lake dataset that has a public contract, by asset key
 the files it is about to release and fails -- publishing nothing, leaving ``latest`` where it was -- when any fails.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

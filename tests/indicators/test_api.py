@@ -118,3 +118,23 @@ def test_app_registers_the_routes():
     from kiban.serve.app import ROUTE_MODULES
 
     assert {"snapshot", "status"} <= set(ROUTE_MODULES)
+
+
+def test_service_reopens_on_new_views_file_and_serves_stale_while_refreshing(lake_home):
+    import time as _time
+
+    from kiban.indicators.service import IndicatorService
+
+    svc = IndicatorService(lake_home, ttl=0.0)
+    first = svc.rows()
+    assert svc.rows() is first  # expired: the stale entry is served while a thread recomputes
+    for _ in range(100):
+        if svc.rows() is not first:
+            break
+        _time.sleep(0.05)
+    assert svc.rows() is not first
+    opened = svc.reader.opened
+    with Lake(lake_home).writer():
+        pass  # a commit rebuilds the views file
+    assert svc.rows().identity != first.identity
+    assert svc.reader.opened == opened + 1
