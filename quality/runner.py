@@ -156,7 +156,7 @@ def _check_result(spec: CheckSpec, gx_result: Any, row_count: int, connection: s
     success = bool(gx_result.success)
     if spec.failing_rows is not None or "unexpected_count" in result:
         if "unexpected_count" in result:  # column-map expectation
-            elements, unexpected = int(result.get("element_count") or row_count), int(result["unexpected_count"])
+            elements, unexpected = int(result.get("element_count") or row_count), int(result.get("unexpected_count") or 0)
         else:  # unexpected-rows expectation: observed_value is the failing row count
             elements, unexpected = row_count, int(result.get("observed_value") or 0)
         if success:

@@ -244,6 +244,7 @@ corporations = register(Contract(
         Column("load_id", "string", "取込ID", "id of the load that produced the row", nullable=False),
     ),
     primary_key=("corporate_number",),
+    partition_by=("prefecture_code",),
     sort_by=("corporate_number",),
     group="corporate",
     licence=LICENCE,

@@ -52,6 +52,9 @@ def reports_cursor(paths) -> str | None:
     return f"{n}|{latest.isoformat() if latest else ''}"
 
 
+_IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+              dg.DagsterRunStatus.STARTED]
+
 indicators_job = dg.define_asset_job("indicators_refresh", selection=dg.AssetSelection.assets(indicator_values))
 
 
@@ -61,6 +64,9 @@ def indicators_on_new_reports(context: dg.SensorEvaluationContext, kiban: KibanH
     cursor = reports_cursor(kiban.paths())
     if cursor is None or cursor == context.cursor:
         return dg.SkipReason("no new report versions")
+    if context.instance is not None and context.instance.get_runs_count(dg.RunsFilter(statuses=_IN_FLIGHT)):
+        # the intake goes first: each run is a process competing for the 2 cores; the next tick catches up
+        return dg.SkipReason("runs in flight; refreshing after them")
     context.update_cursor(cursor)
     return dg.RunRequest(run_key=f"indicators-{cursor}")
 

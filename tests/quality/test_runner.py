@@ -189,3 +189,16 @@ def test_checks_run_in_duckdb_not_pandas(tmp_path: Path) -> None:
     report = run(tmp_path, CLEAN)
     assert report.engine == "DuckDBExecutionEngine"
     assert issubclass(ge_duckdb.DuckDBExecutionEngine, ge_duckdb.SqlAlchemyExecutionEngine)
+
+
+def test_an_empty_staged_file_validates_without_error(tmp_path):
+    import duckdb
+
+    from quality.runner import validate
+    from schemas.corporate import corporations
+
+    path = tmp_path / "empty.parquet"
+    cols = ", ".join(f'CAST(NULL AS VARCHAR) AS "{c.name}"' for c in corporations.columns)
+    duckdb.sql(f"COPY (SELECT {cols}, 1::BIGINT AS _source_row WHERE false) TO '{path}'")
+    report = validate(corporations, path, source_file="empty.parquet")
+    assert report.row_count == 0 and report.success
