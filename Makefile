@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: demo test test-slow lint bench venv
+.PHONY: demo test test-slow lint bench venv spark-env
 
 venv: .venv/.synced
 
@@ -25,8 +25,16 @@ test: venv
 	.venv/bin/ruff check .
 	.venv/bin/pytest -n 2 --dist loadfile
 
-test-slow: venv
+test-slow: venv spark-env
 	.venv/bin/pytest -m slow
+
+# Spark for the interoperability tests, in its own interpreter (kept apart from Great Expectations).
+spark-env: .venv-spark/.ok
+
+.venv-spark/.ok: | $(UV)
+	$(UV) venv --quiet --python $(PYTHON) .venv-spark
+	$(UV) pip install --quiet --python .venv-spark/bin/python pyspark==4.3.0
+	touch $@
 
 lint: venv
 	.venv/bin/ruff check .

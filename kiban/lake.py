@@ -177,7 +177,12 @@ class Lake:
         if not self.paths.views_db.exists():
             with self.writer():
                 pass
-        return connect(self.paths.views_db, read_only=True, extensions=("spatial",) if spatial else ())
+        # Attach into a fresh in-memory database rather than connect(path): DuckDB caches open database
+        # instances by path within a process, so connect(path) could hand back the previous views file.
+        con = connect(extensions=("spatial",) if spatial else ())
+        con.execute(f"ATTACH {quote_literal(str(self.paths.views_db))} AS views (READ_ONLY)")
+        con.execute("USE views")
+        return con
 
     # -- views -------------------------------------------------------------------------------------------------
     def refresh_views(self, con: duckdb.DuckDBPyConnection, *, extra_views: Mapping[str, str] | None = None

@@ -1,4 +1,7 @@
-"""Engine-neutral checksum over key columns, to compare what different engines read from a release."""
+"""Engine-neutral checksum over key columns, to compare what different engines read from a release.
+
+Standard library only at import time: ``tests/releases/spark_reader.py`` imports it under the Spark interpreter.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-
-from kiban.duck import connect, quote_ident
 
 
 def _norm(v: Any) -> Any:
@@ -28,6 +29,8 @@ def key_checksum(rows: Iterable[Sequence[Any]]) -> str:
 
 def duckdb_reference(dataset_dir: Path, columns: Sequence[str]) -> tuple[int, str]:
     """Row count and key checksum of a release dataset as DuckDB reads it."""
+    from kiban.duck import connect, quote_ident  # this module also runs under a Spark-only interpreter
+
     con = connect()
     try:
         cols = ", ".join(quote_ident(c) for c in columns)

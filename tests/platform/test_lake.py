@@ -84,3 +84,21 @@ def test_csv_output_has_header_and_json_records(home):
         w.append(T, "SELECT 'a,b', 1, DATE '2024-01-01'")
     assert query.run(home, "SELECT id, n, d FROM things", fmt="csv") == 'id,n,d\n"a,b",1,2024-01-01\n'
     assert '"d": "2024-01-01"' in query.run(home, "SELECT d FROM things", fmt="json")
+
+
+def test_a_new_reader_sees_the_new_views_file_while_an_old_reader_is_open(home):
+    lake = Lake(home)
+    with lake.writer() as w:
+        w.append(T, "SELECT 'a', 1, DATE '2024-01-01'")
+    old = lake.reader()
+    try:
+        with lake.writer() as w:
+            w.append(T, "SELECT 'b', 2, DATE '2024-01-01'")
+        new = lake.reader()
+        try:
+            assert new.execute("SELECT count(*) FROM things").fetchone()[0] == 2
+            assert old.execute("SELECT count(*) FROM things").fetchone()[0] == 1
+        finally:
+            new.close()
+    finally:
+        old.close()
