@@ -20,7 +20,7 @@ from pathlib import Path
 from kiban.config import Paths
 
 IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp")
-DEFAULT_SETTLE_SECONDS = 2.0
+DEFAULT_SETTLE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
