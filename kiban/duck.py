@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -27,12 +29,27 @@ def load_extensions(con: duckdb.DuckDBPyConnection, *names: str) -> None:
         con.execute(f"LOAD '{extension_path(name)}'")
 
 
+def resource_settings() -> list[str]:
+    """Memory cap and spill directory for every DuckDB connection Kiban opens (``KIBAN_DUCKDB_MEMORY``, 3GB).
+
+    Large sorts, joins and aggregates spill to disk instead of growing the process: the full-country registry
+    loads within a few GB whatever the machine size.
+    """
+    limit = os.environ.get("KIBAN_DUCKDB_MEMORY", "3GB")
+    spill = Path(os.environ.get("KIBAN_DUCKDB_SPILL", Path(tempfile.gettempdir()) / "kiban-duckdb-spill"))
+    spill.mkdir(parents=True, exist_ok=True)
+    return [f"SET memory_limit = '{limit}'", f"SET temp_directory = '{spill}'"]
+
+
 def connect(database: str | Path = ":memory:", *, read_only: bool = False, extensions: tuple[str, ...] = ()
             ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that never auto-installs anything from the internet."""
     config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
     con = duckdb.connect(str(database), read_only=read_only, config=config)
     con.execute("SET enable_progress_bar = false")
+    if not read_only:
+        for statement in resource_settings():
+            con.execute(statement)
     load_extensions(con, *extensions)
     return con
 

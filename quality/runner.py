@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from kiban.duck import resource_settings
 from quality import ge_duckdb
 from quality.rules import Rule
 from quality.suite import SOURCE_ROW, CheckSpec, SuiteSpec, build_suite, quote
@@ -182,7 +183,8 @@ def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, s
     """Run an already built suite on staged Parquet (see :func:`validate`)."""
     context = ge_duckdb.ephemeral_context()
     datasource = context.data_sources.add_duckdb(
-        name=f"kiban_{suite.dataset}_{next(_counter)}", init_sql=[staged_view_sql(parquet)],
+        name=f"kiban_{suite.dataset}_{next(_counter)}",
+        init_sql=[*resource_settings(), staged_view_sql(parquet)],
     )
     engine = datasource.get_execution_engine()
     try:

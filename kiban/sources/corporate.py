@@ -78,27 +78,44 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
     if kind == "full":
         rows["corporate_reconciliation"] = _reconcile(writer, ctx.raw.original_name)
 
+    rows["corporations"] = _apply_to_state(writer, ctx.load_id)
+    return rows
+
+
+def _apply_to_state(writer: LakeWriter, load_id: str) -> int:
+    """Fold this load's latest rows into ``corporations`` (whole-table rewrite, one narrow aggregate).
+
+    The winner per number inside the file is found on keys only (``arg_max`` over (更新年月日, 一連番号)), then
+    merged with the previous state: the newer 更新年月日 wins, a tie goes to this load. Wide rows are never sorted.
+    """
+    con = writer.con
     state_cols = [c.name for c in corporations.columns]
     plain = [c for c in state_cols if c not in ("is_closed", "source_file", "load_id")]
     cols = ", ".join(quote_ident(c) for c in plain)
+    n_cols = ", ".join(f"n.{quote_ident(c)}" for c in plain)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE new_state AS
-        WITH candidates AS (
-            SELECT {cols}, source_file, load_id, 0 AS _new, 0 AS _seq FROM {LAKE}.corporations
-            UNION ALL
-            SELECT {cols}, source_file, load_id, 1 AS _new, sequence_number AS _seq
-            FROM new_events WHERE latest = '1'
+        CREATE OR REPLACE TEMP TABLE new_latest AS
+        WITH win AS (
+            SELECT corporate_number, arg_max(sequence_number, (update_date, sequence_number)) AS seq
+            FROM new_events WHERE latest = '1' GROUP BY corporate_number
         )
-        SELECT {cols}, close_date IS NOT NULL AS is_closed, source_file, load_id
-        FROM candidates
-        QUALIFY row_number() OVER (
-            PARTITION BY corporate_number ORDER BY update_date DESC, _new DESC, _seq DESC) = 1
+        SELECT {", ".join(f"e.{quote_ident(c)}" for c in plain)}, e.source_file, e.load_id
+        FROM new_events e JOIN win ON e.corporate_number = win.corporate_number AND e.sequence_number = win.seq
     """)
     ordered = ", ".join(quote_ident(c) for c in state_cols)
-    rows["corporations"] = writer.replace(
-        corporations, f"SELECT {ordered} FROM new_state WHERE process <> '99' ORDER BY corporate_number"
-    )
-    return rows
+    return writer.replace(corporations, f"""
+        WITH merged AS (
+            SELECT o.* EXCLUDE (is_closed) FROM {LAKE}.corporations o
+            LEFT JOIN new_latest n ON o.corporate_number = n.corporate_number
+            WHERE n.corporate_number IS NULL OR o.update_date > n.update_date
+            UNION ALL
+            SELECT {n_cols}, n.source_file, n.load_id FROM new_latest n
+            LEFT JOIN {LAKE}.corporations o ON o.corporate_number = n.corporate_number
+            WHERE o.corporate_number IS NULL OR n.update_date >= o.update_date
+        )
+        SELECT {ordered} FROM (SELECT {cols}, close_date IS NOT NULL AS is_closed, source_file, load_id FROM merged)
+        WHERE process <> '99'
+    """)
 
 
 def _reconcile(writer: LakeWriter, full_file: str) -> int:

@@ -10,8 +10,6 @@ from quality.rules import Rule
 from registries.nta.checkdigit import check_digit_sql
 from schemas.corporate import FIRST_ASSIGNMENT_DATE, OFFICIAL_COLUMN_NAMES
 
-_ALL_COLUMNS = ", ".join(f'"{c}"' for c in OFFICIAL_COLUMN_NAMES)
-
 CORPORATE_NUMBER_CHECK_DIGIT = Rule(
     name="corporate_number_check_digit",
     description="法人番号の検査用数字 (先頭1桁) が正しいこと",
@@ -54,12 +52,18 @@ PREFECTURE_CITY_CONSISTENT = Rule(
     blocking=False,  # whether 国外 rows ever carry 99 is unconfirmed: warn rather than stop the feed
 )
 
+_CONTENT_COLUMNS = ", ".join(f'"{c}"' for c in OFFICIAL_COLUMN_NAMES if c != "sequence_number")
+
 NO_DUPLICATE_ROWS = Rule(
     name="no_duplicate_rows",
-    description="同一ファイル内に全30項目が同一の行が重複しないこと",
+    description="同一ファイル内に一連番号以外の全項目が同一の行が重複しないこと (同じ事象の二重収録)",
+    # Hash first (one narrow aggregate over the file), compare whole rows only among hash collisions: a window
+    # over all 29 columns would hold the whole file in memory.
     failing_rows=(
         "SELECT * EXCLUDE (_dup_count) FROM ("
-        f"SELECT *, count(*) OVER (PARTITION BY {_ALL_COLUMNS}) AS _dup_count FROM staged"
+        f"SELECT *, count(*) OVER (PARTITION BY {_CONTENT_COLUMNS}) AS _dup_count FROM staged "
+        f"WHERE hash({_CONTENT_COLUMNS}) IN (SELECT hash({_CONTENT_COLUMNS}) AS h FROM staged "
+        "GROUP BY h HAVING count(*) > 1)"
         ") WHERE _dup_count > 1"
     ),
     blocking=True,
@@ -69,9 +73,8 @@ SEQUENCE_NUMBER_UNIQUE = Rule(
     name="sequence_number_unique",
     description="一連番号はファイル内で一意であること (主キー: source_sha256 + sequence_number)",
     failing_rows=(
-        "SELECT * EXCLUDE (_seq_count) FROM ("
-        "SELECT *, count(*) OVER (PARTITION BY sequence_number) AS _seq_count FROM staged"
-        ") WHERE _seq_count > 1"
+        "SELECT * FROM staged WHERE sequence_number IN "
+        "(SELECT sequence_number FROM staged GROUP BY sequence_number HAVING count(*) > 1)"
     ),
     column="sequence_number",
     blocking=True,
