@@ -103,7 +103,9 @@ def _apply_to_state(writer: LakeWriter, load_id: str) -> int:
         FROM new_events e JOIN win ON e.corporate_number = win.corporate_number AND e.sequence_number = win.seq
     """)
     ordered = ", ".join(quote_ident(c) for c in state_cols)
-    return writer.replace(corporations, f"""
+    # materialised first: replace() empties the table before it inserts, and the merge reads it
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE new_state AS
         WITH merged AS (
             SELECT o.* EXCLUDE (is_closed) FROM {LAKE}.corporations o
             LEFT JOIN new_latest n ON o.corporate_number = n.corporate_number
@@ -116,6 +118,7 @@ def _apply_to_state(writer: LakeWriter, load_id: str) -> int:
         SELECT {ordered} FROM (SELECT {cols}, close_date IS NOT NULL AS is_closed, source_file, load_id FROM merged)
         WHERE process <> '99'
     """)
+    return writer.replace(corporations, "SELECT * FROM new_state")
 
 
 def _reconcile(writer: LakeWriter, full_file: str) -> int:

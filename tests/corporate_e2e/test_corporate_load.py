@@ -54,6 +54,12 @@ def test_full_then_diffs_builds_current_state(home, samples):
                count(*) FILTER (WHERE process = '99') AS deleted
         FROM corporations""", fmt="json")
     assert json.loads(out) == [{"unique_numbers": True, "flags_ok": True, "deleted": 0}]
+    # every number ever seen is in the state, except those whose latest event is a 削除 (99)
+    expected = query.run(home, """
+        SELECT count(*) AS n FROM (
+          SELECT corporate_number, arg_max(process, (update_date, source_file, sequence_number)) AS last_process
+          FROM corporate_events WHERE latest = '1' GROUP BY 1) WHERE last_process <> '99'""", fmt="csv")
+    assert _count(home) == int(expected.split()[1]) > 250
     # every event is kept with its lineage
     lineage = json.loads(query.run(home, "SELECT DISTINCT source_kind, source_file FROM corporate_events "
                                          "ORDER BY source_file", fmt="json"))
