@@ -9,7 +9,8 @@ municipalities, what each special case is). Disaster cases: first reports, updat
 cumulative count), late and out-of-order reports, duplicates, 訓練, 未確認 fields, a withdrawn (取消) report, a
 proxy submission by a prefecture, silent municipalities, shelters. Monthly: population (2 months, by the
 prefecture as proxy), migration status and operating cost for every municipality.
-lg_codes come from the 総務省 code file (/work/shared/data/000925835.xls, via xlrd) unless a list is given.
+lg_codes come from the 総務省 code file (the bundled samples/municipalities/000925835.xls, via xlrd) unless a
+list is given.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from registries.reports.lgcode import prefecture_code
 from registries.reports.writers import csv_bytes, json_bytes, xlsx_bytes
 from schemas.reports import BUSINESS, MIGRATION_STEP_COUNT
 
-DEFAULT_XLS = Path("/work/shared/data/000925835.xls")
+DEFAULT_XLS = Path(__file__).resolve().parents[2] / "samples" / "municipalities" / "000925835.xls"
 #: 北方領土の6村: in the code list but not among the 1,741 municipalities
 NORTHERN_TERRITORIES = {"016951", "016969", "016977", "016985", "016993", "017001"}
 DISASTER_ID = "2026-typhoon-21"

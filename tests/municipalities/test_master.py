@@ -33,7 +33,8 @@ from registries.municipalities.rules import RULES
 from registries.municipalities.stage import stage_municipalities
 from schemas.municipalities import MUNICIPALITIES
 
-OFFICIAL = Path("/work/shared/data/000925835.xls")
+# the file as published, in the shared reference folder beside the repository (CI lays a copy there too)
+OFFICIAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "000925835.xls"
 
 
 @pytest.fixture(scope="module")
