@@ -33,8 +33,9 @@ STAGED_EVENTS = dataclasses.replace(
 )
 STAGED_RULES = rules_for("corporate_events")
 
-#: Columns compared by the reconciliation (identity and location; not the file-specific sequence number).
-COMPARED = [c for c in OFFICIAL_COLUMN_NAMES if c not in ("sequence_number", "corporate_number")]
+#: Columns compared by the reconciliation: everything but the file's 一連番号 and the event's 訂正区分 (whether the
+#: row that set the state was a correction says nothing about the state itself).
+COMPARED = [c for c in OFFICIAL_COLUMN_NAMES if c not in ("sequence_number", "corporate_number", "correct")]
 
 
 def stage(raw: RawObject, workdir: Path, kind: str | None = None, encoding: str | None = None) -> Staged:

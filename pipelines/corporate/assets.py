@@ -2,6 +2,7 @@
 
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -90,8 +91,10 @@ def nta_diff_files(context: dg.AssetExecutionContext, kiban: KibanHome, nta: Nta
 
 
 def _load_order(entry: dict) -> tuple:
-    """全件 before 差分; files of one kind in name order (names carry the date)."""
-    return (0 if kind_from_name(entry["original_name"]) == "full" else 1, entry["original_name"])
+    """By the date in the file name (全件 ``..._all_YYYYMMDD``, 差分 ``diff_YYYYMMDD``); 全件 first on a tie."""
+    name = entry["original_name"]
+    dates = re.findall(r"(?<!\d)(\d{8})(?!\d)", name)
+    return (dates[0] if dates else "", 0 if kind_from_name(name) == "full" else 1, name)
 
 
 @dg.multi_asset(

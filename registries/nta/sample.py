@@ -6,6 +6,7 @@ codes/dates unquoted; ``""`` escapes):
 - ``00_zenkoku_all_20261030.zip``        全件 (全国), CSV・Unicode (UTF-8, no BOM, LF)
 - ``sjis/00_zenkoku_all_20261030.zip``   the same rows as CSV・Shift-JIS (CP932, CRLF), same official name
 - ``diff_20261102.zip`` … ``diff_20261105.zip``  daily 差分 (Kiban's naming; the official one is unconfirmed)
+- ``00_zenkoku_all_20261130.zip``        the next 全件: the 差分 applied plus drift, for the reconciliation
 - ``broken/diff_20261106.zip``           bad check digits (stages, fails the blocking rule)
 - ``broken/01_hokkaido_all_20261030.zip`` a record with 29 columns (SourceError column_count)
 
@@ -28,6 +29,7 @@ from registries.nta.csvform import format_row
 from schemas.corporate import OFFICIAL_COLUMN_NAMES
 
 FULL_DATE = "20261030"
+NEXT_FULL_DATE = "20261130"
 DIFF_DAYS = ("2026-11-02", "2026-11-04", "2026-11-05")
 _ZIP_TIME = (2026, 10, 30, 0, 0, 0)
 
@@ -309,6 +311,36 @@ def build_diffs(corps: list[Corp]) -> dict[str, list[dict[str, str]]]:
     return {d.replace("-", ""): rows for d, rows in zip(DIFF_DAYS, (day1, day2, day3), strict=True)}
 
 
+def build_next_full(corps: list[Corp], diffs: dict[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+    """The next month's 全件: October's rows with the 差分 applied, plus drift that no 差分 we hold explains.
+
+    Drift, so that reconciling the diff-built state against this file shows every status: one name change whose
+    差分 was never received (differs), one corporation that only appears here (missing from the state) and one
+    the NTA file no longer lists (extra in the state).
+    """
+    state = {c.v["corporate_number"]: dict(c.v) for c in corps}
+    for day in sorted(diffs):
+        for row in diffs[day]:
+            if row["latest"] != "1":
+                continue
+            if row["process"] == "99":
+                state.pop(row["corporate_number"], None)
+            else:
+                state[row["corporate_number"]] = dict(row) | {"correct": "0"}
+    rng = random.Random(20261130)
+    by_pref = {p[0]: p for p in PREFECTURES}
+    live = [r for r in state.values() if r["kind"] == "301" and not r["close_date"]]
+    drifted = live[len(live) // 2]
+    state[drifted["corporate_number"]] = drifted | {
+        "process": "11", "update_date": "2026-11-20", "change_date": "2026-11-18",
+        "name": drifted["name"].replace("株式会社", "") + "合同会社", "kind": "305"}
+    unseen = _company(rng, by_pref["47"], 990001).with_(process="01", update_date="2026-11-25",
+                                                         change_date="2026-11-24", assignment_date="2026-11-25")
+    state[unseen.v["corporate_number"]] = dict(unseen.v)
+    del state[live[len(live) // 2 + 1]["corporate_number"]]
+    return sorted(state.values(), key=lambda r: (r["prefecture_code"] or "99", r["corporate_number"]))
+
+
 def generate(out: Path) -> list[Path]:
     """Write every sample file under ``out``; returns the paths written."""
     corps = build_corporations()
@@ -317,8 +349,10 @@ def generate(out: Path) -> list[Path]:
         write_zip(out / f"00_zenkoku_all_{FULL_DATE}.zip", to_csv(rows)),
         write_zip(out / "sjis" / f"00_zenkoku_all_{FULL_DATE}.zip", to_csv(rows, "\r\n"), "cp932"),
     ]
-    for day, diff_rows in build_diffs(corps).items():
+    diffs = build_diffs(corps)
+    for day, diff_rows in diffs.items():
         written.append(write_zip(out / f"diff_{day}.zip", to_csv(diff_rows)))
+    written.append(write_zip(out / f"00_zenkoku_all_{NEXT_FULL_DATE}.zip", to_csv(build_next_full(corps, diffs))))
     bad = [dict(r) for r in rows[:8]]
     bad[2]["corporate_number"] = bad[2]["corporate_number"][1:] + "0"  # wrong check digit
     bad[5]["successor_corporate_number"] = "1234567890123"

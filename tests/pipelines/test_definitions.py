@@ -50,4 +50,6 @@ def test_corporate_assets_materialise_on_samples_with_checks(home, samples):
     assert {"corporate_events", "corporations", "corporate_reconciliation"} <= set(mats)
     from kiban import query
 
-    assert query.run(home, "SELECT count(DISTINCT source_file) AS n FROM corporate_events", fmt="csv") == "n\n2\n"
+    # both bundled 全件 (October, November) and the one 差分 partition, loaded in date order
+    files = query.run(home, "SELECT source_file FROM loads WHERE source = 'corporate' ORDER BY started_at", fmt="csv")
+    assert files.split()[1:] == ["00_zenkoku_all_20261030.zip", "diff_20261102.zip", "00_zenkoku_all_20261130.zip"]
