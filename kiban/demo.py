@@ -64,10 +64,12 @@ def _quarantine_example(paths: Paths, echo: Callable[[str], None]) -> None:
     """The bundled broken files go through the same path and end in quarantine, with reasons."""
     from kiban.loads import ingest_file
     from kiban.sources.corporate import corporate_source
+    from kiban.sources.moj_map import moj_map_source
 
-    broken = sorted((SAMPLES / "nta" / "broken").glob("*.zip"))
-    for f in broken:
-        result = ingest_file(paths, corporate_source(), f, source_url=str(f))
+    cases = [(corporate_source(), f) for f in sorted((SAMPLES / "nta" / "broken").glob("*.zip"))]
+    cases += [(moj_map_source(), f) for f in sorted((SAMPLES / "moj_map" / "broken").glob("*.zip"))]
+    for source, f in cases:
+        result = ingest_file(paths, source, f, source_url=str(f))
         echo(f"- quarantine example: {result.summary()}")
 
 

@@ -15,8 +15,8 @@ import pyarrow as pa
 
 from kiban.config import Paths
 from kiban.indicators.compute import Value, compute
-from kiban.indicators.contract import INDICATOR_VALUES
 from kiban.lake import Lake
+from schemas.indicators import INDICATOR_VALUES
 
 STORED_GRAINS = ("prefecture", "national")
 

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,18 +13,13 @@ from typing import Any
 
 import duckdb
 
+from kiban.archive import sha256_file
 from schemas.contract import Contract
 
 MANIFEST_FORMAT = "kiban-release/1"
-_CHUNK = 4 << 20
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+
 
 
 def file_entry(root: Path, path: Path, rows: int | None = None, dataset: str | None = None) -> dict[str, Any]:

@@ -22,9 +22,9 @@ from pathlib import Path
 import dagster as dg
 
 from kiban.indicators import refresh
-from kiban.indicators.contract import INDICATOR_VALUES
 from kiban.lake import Lake
 from pipelines.common import LAKE_POOL, OWNER, KibanHome
+from schemas.indicators import INDICATOR_VALUES
 
 GROUP = "indicators"
 
