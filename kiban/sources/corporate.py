@@ -84,42 +84,55 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
 
 
 def _apply_to_state(writer: LakeWriter, load_id: str) -> int:
-    """Fold this load's latest rows into ``corporations`` (whole-table rewrite, one narrow aggregate).
+    """Fold this load's latest rows into ``corporations`` (whole-table rewrite).
 
-    The winner per number inside the file is found on keys only (``arg_max`` over (更新年月日, 一連番号)), then
-    merged with the previous state: the newer 更新年月日 wins, a tie goes to this load. Wide rows are never sorted.
+    Decisions are made on narrow keys only: the winner per number inside the file (``arg_max`` over
+    (更新年月日, 一連番号)), then old vs new by 更新年月日 (the newer wins, a tie goes to this load). The wide rows
+    are streamed once from the previous state's Parquet files and from this load's events: nothing wide is
+    sorted or materialised, so the full country fits the memory cap.
     """
     con = writer.con
     state_cols = [c.name for c in corporations.columns]
     plain = [c for c in state_cols if c not in ("is_closed", "source_file", "load_id")]
     cols = ", ".join(quote_ident(c) for c in plain)
-    n_cols = ", ".join(f"n.{quote_ident(c)}" for c in plain)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE new_latest AS
-        WITH win AS (
-            SELECT corporate_number, arg_max(sequence_number, (update_date, sequence_number)) AS seq
-            FROM new_events WHERE latest = '1' GROUP BY corporate_number
-        )
-        SELECT {", ".join(f"e.{quote_ident(c)}" for c in plain)}, e.source_file, e.load_id
-        FROM new_events e JOIN win ON e.corporate_number = win.corporate_number AND e.sequence_number = win.seq
-    """)
+    e_cols = ", ".join(f"e.{quote_ident(c)}" for c in plain)
+    old = _previous_state_sql(con)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE new_keys AS
+        SELECT corporate_number, arg_max(sequence_number, (update_date, sequence_number)) AS seq,
+               max(update_date) AS update_date
+        FROM new_events WHERE latest = '1' GROUP BY corporate_number""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE old_keys AS SELECT corporate_number, update_date FROM ({old})")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE keep_old AS
+        SELECT o.corporate_number FROM old_keys o LEFT JOIN new_keys n USING (corporate_number)
+        WHERE n.corporate_number IS NULL OR o.update_date > n.update_date""")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE take_new AS
+        SELECT n.corporate_number, n.seq FROM new_keys n LEFT JOIN old_keys o USING (corporate_number)
+        WHERE o.corporate_number IS NULL OR n.update_date >= o.update_date""")
     ordered = ", ".join(quote_ident(c) for c in state_cols)
-    # materialised first: replace() empties the table before it inserts, and the merge reads it
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE new_state AS
+    return writer.replace(corporations, f"""
         WITH merged AS (
-            SELECT o.* EXCLUDE (is_closed) FROM {LAKE}.corporations o
-            LEFT JOIN new_latest n ON o.corporate_number = n.corporate_number
-            WHERE n.corporate_number IS NULL OR o.update_date > n.update_date
+            SELECT * EXCLUDE (is_closed) FROM ({old})
+            WHERE corporate_number IN (SELECT corporate_number FROM keep_old)
             UNION ALL
-            SELECT {n_cols}, n.source_file, n.load_id FROM new_latest n
-            LEFT JOIN {LAKE}.corporations o ON o.corporate_number = n.corporate_number
-            WHERE o.corporate_number IS NULL OR n.update_date >= o.update_date
+            SELECT {e_cols}, e.source_file, e.load_id FROM new_events e
+            JOIN take_new t ON e.corporate_number = t.corporate_number AND e.sequence_number = t.seq
         )
         SELECT {ordered} FROM (SELECT {cols}, close_date IS NOT NULL AS is_closed, source_file, load_id FROM merged)
         WHERE process <> '99'
     """)
-    return writer.replace(corporations, "SELECT * FROM new_state")
+
+
+def _previous_state_sql(con) -> str:
+    """The state before this load, from its Parquet files: replace() empties the table before it inserts."""
+    files = [r[0] for r in con.execute(
+        "SELECT data_file FROM ducklake_list_files(?, 'corporations')", [LAKE]).fetchall()]
+    if not files:
+        return f"SELECT * FROM {LAKE}.corporations WHERE false"
+    listing = ", ".join(quote_literal(str(f)) for f in files)
+    return f"SELECT * FROM read_parquet([{listing}])"
 
 
 def _reconcile(writer: LakeWriter, full_file: str) -> int:
