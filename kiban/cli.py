@@ -174,6 +174,35 @@ def ingest_moj_map(paths, targets: tuple[str, ...]) -> None:
         sys.exit(1)
 
 
+@ingest.command("corporate-api")
+@click.argument("endpoint", type=click.Choice(["num", "diff"]))
+@click.argument("args", nargs=-1, required=True)
+@click.pass_obj
+def ingest_corporate_api(paths, endpoint: str, args: tuple[str, ...]) -> None:
+    """国税庁 法人番号 Web-API v4: `num NUMBER...` or `diff FROM TO` (YYYY-MM-DD, at most 50 days).
+
+    Application ID from KIBAN_NTA_APP_ID (never logged); base URL from KIBAN_NTA_API_URL. Every `divide` page is
+    fetched; the rows are loaded like a 差分 file with source_kind = api.
+    """
+    from kiban.sources.corporate import ingest_api_result
+    from registries.nta.webapi import NtaWebApi, WebApiError
+
+    api = NtaWebApi()
+    try:
+        if endpoint == "num":
+            result, label = api.num(list(args)), f"api_num_{args[0]}_{len(args)}.csv"
+        else:
+            if len(args) != 2:
+                raise click.UsageError("diff takes FROM and TO")
+            result, label = api.diff(args[0], args[1]), f"api_diff_{args[0]}_{args[1]}.csv"
+    except WebApiError as e:
+        raise click.ClickException(str(e)) from e
+    outcome = ingest_api_result(paths, result, label)
+    click.echo(outcome.summary())
+    if not outcome.ok:
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--quiet", is_flag=True)
 @click.pass_obj

@@ -172,6 +172,20 @@ def _reconcile(writer: LakeWriter, full_file: str) -> int:
     return writer.append(corporate_reconciliation, f"SELECT {select} FROM recon ORDER BY corporate_number")
 
 
+def ingest_api_result(paths, result, label: str):
+    """Load a Web-API answer (``registries.nta.webapi.ApiResult``) like a file: archived, validated, stored.
+
+    The rows are archived as the 30-column CSV the NTA publishes (UTF-8), named ``label`` (e.g.
+    ``api_diff_2026-11-01_2026-11-05.csv``), and stored with ``source_kind = 'api'``.
+    """
+    from kiban.archive import RawArchive
+    from kiban.loads import ingest_raw
+
+    raw = RawArchive(paths.raw).put_bytes(result.to_csv().encode("utf-8"), original_name=label,
+                                          source=f"nta-web-api:{label}")
+    return ingest_raw(paths, corporate_source(kind="api", encoding="utf-8"), raw)
+
+
 def corporate_source(kind: str | None = None, encoding: str | None = None) -> Source:
     """The corporate registry as a load source.
 
