@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> dict:
            "DAGSTER_DISABLE_TELEMETRY": "1", "GX_ANALYTICS_ENABLED": "False"}
     base = f"http://127.0.0.1:{a.port}"
     procs = [
-        start([str(BIN / "dagster-daemon"), "run", "-m", "pipelines.definitions"], env, home / "daemon.log"),
+        start([str(BIN / "kiban"), "daemon"], env, home / "daemon.log"),
         start([str(BIN / "kiban"), "--home", str(paths.home), "serve", "--port", str(a.port)], env,
               home / "serve.log"),
     ]

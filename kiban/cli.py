@@ -226,6 +226,27 @@ def serve(paths, host: str, port: int) -> None:
     uvicorn.run(create_app(paths), host=host, port=port, log_level="info")
 
 
+@main.command()
+@click.option("--sensor-loop-seconds", default=1.0, show_default=True, type=float,
+              help="How often the sensor daemon evaluates sensors (Dagster's own loop waits 5 s).")
+@click.pass_obj
+def daemon(paths, sensor_loop_seconds: float) -> None:
+    """Run the Dagster daemon (schedules, sensors, runs) on Kiban's code location, instance under KIBAN_HOME.
+
+    The one deliberate change to Dagster: its sensor loop (``MIN_INTERVAL_LOOP_TIME``, 5 s in dagster 1.13.27) is
+    set to ``--sensor-loop-seconds`` so a landed report is picked up within about a second (ADR 0004).
+    """
+    import dagster._daemon.sensor as sensor_daemon
+    from dagster._daemon.cli import main as dagster_daemon_main
+
+    from kiban.orchestration import prepare_dagster_home
+
+    prepare_dagster_home(paths)
+    sensor_daemon.MIN_INTERVAL_LOOP_TIME = sensor_loop_seconds
+    sys.argv = ["dagster-daemon", "run", "-m", "pipelines.definitions"]
+    dagster_daemon_main()
+
+
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_obj
