@@ -52,11 +52,27 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print) -> dict[str, int
     return counts
 
 
-def _reports(paths: Paths, inst, echo: Callable[[str], None]) -> None:
-    """Municipal reports: the bundled scenario through the landing folder, the sensor and one run per wave."""
-    from pipelines.reports.demo import ingest_scenario
+#: Seed of the demo's scenario (the bundled samples/reports is the same generator on 8 municipalities).
+SCENARIO_SEED = 20260914
 
-    statuses = ingest_scenario(paths, SAMPLES / "reports", inst, echo)
+
+def _reports(paths: Paths, inst, echo: Callable[[str], None]) -> None:
+    """Municipal reports: the full scenario (typhoon + monthly reports of all 1,741 municipalities), generated
+    deterministically, replayed through the landing folder, the sensor and one run per wave."""
+    import shutil
+
+    from pipelines.reports.demo import ingest_scenario
+    from registries.reports.scenario import generate
+
+    scenario = paths.staging / "scenario"
+    shutil.rmtree(scenario, ignore_errors=True)
+    summary = generate(scenario, SCENARIO_SEED)
+    echo(f"- reports: scenario of {summary['arrivals']} arrivals for {summary['municipalities']} municipalities "
+         f"(seed {SCENARIO_SEED})")
+    try:
+        statuses = ingest_scenario(paths, scenario, inst, echo)
+    finally:
+        shutil.rmtree(scenario, ignore_errors=True)
     echo(f"- reports: submissions by status {statuses} (quarantine reports under {paths.quarantine})")
 
 
