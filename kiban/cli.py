@@ -257,7 +257,10 @@ def dagster(paths, args: tuple[str, ...]) -> None:
     from kiban.orchestration import prepare_dagster_home
 
     prepare_dagster_home(paths)
-    argv = ["dagster", *args]
+    # the dagster executable of this environment (works without activating .venv); its children find theirs
+    bindir = str(Path(sys.executable).parent)
+    os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    argv = [str(Path(bindir) / "dagster"), *args]
     if args[:1] in (("dev",), ("job",), ("asset",), ("definitions",)) and "-m" not in args and "-f" not in args:
         argv += ["-m", "pipelines.definitions"]
     os.execvp(argv[0], argv)

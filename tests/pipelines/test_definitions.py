@@ -53,3 +53,20 @@ def test_corporate_assets_materialise_on_samples_with_checks(home, samples):
     # both bundled 全件 (October, November) and the one 差分 partition, loaded in date order
     files = query.run(home, "SELECT source_file FROM loads WHERE source = 'corporate' ORDER BY started_at", fmt="csv")
     assert files.split()[1:] == ["00_zenkoku_all_20261030.zip", "diff_20261102.zip", "00_zenkoku_all_20261130.zip"]
+
+
+def test_kiban_dagster_validates_the_code_location_without_an_activated_venv(tmp_path):
+    """`kiban dagster ...` finds this environment's dagster and sets the instance under KIBAN_HOME."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    kiban = Path(sys.executable).parent / "kiban"
+    env = {"HOME": os.environ.get("HOME", "/root"), "KIBAN_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin",
+           "DAGSTER_DISABLE_TELEMETRY": "1"}
+    done = subprocess.run([str(kiban), "dagster", "definitions", "validate"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "All code locations passed validation" in done.stderr + done.stdout
+    assert "enabled: false" in (tmp_path / "home" / "dagster" / "dagster.yaml").read_text()
