@@ -31,9 +31,9 @@ def test_parse_catalog(samples):
 def test_catalog_ignores_non_zip_and_duplicates():
     feed = {"dataset": [
         {"identifier": "a", "description": "説明\n最終更新日：2024-03-15", "distribution": [
-            {"accessURL": "https://data.address-br.digital.go.jp/mt_pref/mt_pref_all.csv.zip"},
+            {"accessURL": "https://data.example.invalid/mt_pref/mt_pref_all.csv.zip"},
             {"accessURL": "https://example.org/spec.pdf"},
-            {"downloadURL": "https://data.address-br.digital.go.jp/mt_pref/mt_pref_all.csv.zip"},
+            {"downloadURL": "https://data.example.invalid/mt_pref/mt_pref_all.csv.zip"},
         ]},
         {"identifier": "b", "distribution": [{"accessURL": "https://x/other_file.csv.zip"}]},
     ]}

@@ -8,7 +8,7 @@ from kiban.sources.abr import build_sets, choose_resources, load_order, write_se
 from registries.abr.catalog import Resource
 from registries.abr.layout import parse_file_name
 
-BASE = "https://data.address-br.digital.go.jp"
+BASE = "https://data.example.invalid"  # catalog URLs are data here; nothing is fetched
 
 
 def _res(name: str) -> Resource:
