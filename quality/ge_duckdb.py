@@ -23,6 +23,14 @@ The extension points used, instead of patching module globals:
   (``try_strptime``). The strftime provider is deliberately *strict*: a value matches only if it is the canonical
   rendering of the parsed value (``strftime(strptime(v, f), f) = v``), so ``2024-1-5`` does not match
   ``%Y-%m-%d`` although Python's ``strptime`` accepts it; impossible dates (2024-02-30) never parse.
+* ``column_values.satisfy_rule`` backs :class:`ExpectRowsToSatisfyRule`: a hand-written row rule (a SQL
+  condition over one row) becomes a column-map metric, so GE bundles it into the same single aggregate scan as
+  every other column-map check instead of running a query of its own.
+* ``kiban.unexpected_rows_count`` backs :class:`ExpectQueryToReturnNoRows`: a set-level rule (uniqueness,
+  duplicates) counted in one query. GE's ``UnexpectedRowsExpectation`` fetches the failing rows *and* counts
+  them (two full scans); the runner reads sample rows itself, only for checks that failed. An optional *probe*
+  (one number that is 0 only when the rule holds, e.g. ``count(*) - count(DISTINCT key)``) is tried first and
+  the exact count runs only when the probe is not 0.
 * ``column_values.castable_to`` backs :class:`ExpectColumnValuesToBeCastableTo`: ``TRY_CAST`` to a DuckDB type
   succeeds -- the cast the store will run -- and, for integer types, the text is an integer (DuckDB's cast
   would silently round ``1.5``).
@@ -37,13 +45,16 @@ from typing import Any, ClassVar, Literal
 import great_expectations as gx
 import sqlalchemy as sa
 from great_expectations.compatibility import pydantic
+from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.datasource.fluent.sql_datasource import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
-from great_expectations.expectations.expectation import ColumnMapExpectation
+from great_expectations.expectations.expectation import BatchExpectation, ColumnMapExpectation
 from great_expectations.expectations.metrics.map_metric_provider import (
     ColumnMapMetricProvider,
     column_condition_partial,
 )
+from great_expectations.expectations.metrics.metric_provider import metric_value
+from great_expectations.expectations.metrics.query_metric_provider import QueryMetricProvider
 
 DIALECT = "duckdb"
 _INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
@@ -140,6 +151,75 @@ class DuckDBColumnValuesCastableTo(ColumnMapMetricProvider):
             text = sa.func.trim(sa.cast(column, sa.String))
             castable = sa.and_(castable, sa.func.regexp_full_match(text, "[+-]?[0-9]+"))
         return _null_is_false(castable)
+
+
+class DuckDBColumnValuesSatisfyRule(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.satisfy_rule"
+    condition_value_keys = ("violation",)
+    filter_column_isnull = False  # the rule decides about NULLs (e.g. "both codes or neither")
+
+    @column_condition_partial(engine=DuckDBExecutionEngine)
+    def _duckdb(cls, column: Any, violation: str, **kwargs: Any) -> Any:
+        return sa.not_(_null_is_false(sa.literal_column(f"({violation})", sa.Boolean)))
+
+
+class ExpectRowsToSatisfyRule(ColumnMapExpectation):
+    """Expect no row for which the SQL condition ``violation`` is TRUE (NULL counts as satisfied).
+
+    ``column`` names the column the rule is about (reports and samples carry its value); the condition may use
+    any column of the row. Unlike other column-map expectations, an all-NULL column is no vacuous success.
+    """
+
+    violation: str
+    map_metric: ClassVar[str] = "column_values.satisfy_rule"
+    success_keys: ClassVar[tuple[str, ...]] = ("violation", "mostly")
+
+    def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
+                  execution_engine: Any = None) -> Any:
+        result = super()._validate(metrics, runtime_configuration, execution_engine)
+        if metrics.get(f"{self.map_metric}.unexpected_count"):
+            result["success"] = False
+        return result
+
+
+class DuckDBUnexpectedRowsCount(QueryMetricProvider):
+    metric_name = "kiban.unexpected_rows_count"
+    value_keys = ("unexpected_rows_query", "probe_query")
+
+    @metric_value(engine=DuckDBExecutionEngine)
+    def _duckdb(cls, execution_engine: DuckDBExecutionEngine, metric_domain_kwargs: dict,
+                metric_value_kwargs: dict, metrics: dict, runtime_configuration: dict) -> int:
+        selectable, _, _ = execution_engine.get_compute_domain(metric_domain_kwargs,
+                                                               domain_type=MetricDomainTypes.TABLE)
+
+        def scalar(query: str) -> int:
+            sql = cls._get_substituted_batch_subquery_from_query_and_batch_selectable(
+                query=query, batch_selectable=selectable, execution_engine=execution_engine)
+            return int(execution_engine.execute_query(sa.text(sql)).scalar_one() or 0)
+
+        probe = metric_value_kwargs.get("probe_query")
+        if probe and scalar(probe) == 0:
+            return 0
+        return scalar(f"SELECT count(*) FROM ({metric_value_kwargs['unexpected_rows_query']}) AS unexpected_rows")
+
+
+class ExpectQueryToReturnNoRows(BatchExpectation):
+    """Expect ``unexpected_rows_query`` (SQL over ``{batch}``) to return no rows; only the count is computed.
+
+    ``probe_query`` (optional) returns one number that must be 0 whenever the rule holds; when it is 0 the exact
+    count is skipped. ``observed_value`` is the number of unexpected rows.
+    """
+
+    unexpected_rows_query: str
+    probe_query: str | None = None
+    metric_dependencies: ClassVar[tuple[str, ...]] = ("kiban.unexpected_rows_count",)
+    success_keys: ClassVar[tuple[str, ...]] = ("unexpected_rows_query", "probe_query")
+    domain_keys: ClassVar[tuple[str, ...]] = ("batch_id", "row_condition", "condition_parser")
+
+    def _validate(self, metrics: dict, runtime_configuration: dict | None = None,
+                  execution_engine: Any = None) -> Any:
+        count = int(metrics["kiban.unexpected_rows_count"])
+        return {"success": count == 0, "result": {"observed_value": count}}
 
 
 class _DuckDBType(sa.types.UserDefinedType):

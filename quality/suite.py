@@ -12,8 +12,12 @@ name                       expectation                                          
 ``<col>__in_codes``        value is a key of ``Column.codes`` (コード表)                     yes
 ``<col>__range``           ``min_value`` <= value <= ``max_value`` (numbers, ISO dates)      no
 ``pk__unique``             ``primary_key`` (possibly compound) is unique                     yes
-``<rule.name>``            ``quality.rules.Rule`` as unexpected-rows SQL                     rule's
+``<rule.name>``            ``quality.rules.Rule``: row rules as a column-map condition,       rule's
+                           set rules as a counted query (optionally probed first)
 =========================  ==============================================================  ========
+
+Every column-map check -- the contract's and the row rules -- is answered by GE in one bundled aggregate query;
+each set rule costs one more query (or a cheaper probe).
 """
 
 from __future__ import annotations
@@ -103,12 +107,24 @@ def _spec(name: str, description: str, blocking: bool, column: str | None, expec
     return CheckSpec(name, description, blocking, column, expectation, failing_rows)
 
 
-def _rows_spec(name: str, description: str, blocking: bool, column: str | None, failing_rows: str) -> CheckSpec:
-    expectation = gxe.UnexpectedRowsExpectation(unexpected_rows_query=_ge_query(failing_rows))
+def _ge_probe(probe: str) -> str:
+    body = probe.strip().rstrip(";").replace("{", "{{").replace("}", "}}")
+    return f"WITH staged AS NOT MATERIALIZED (SELECT * FROM {{batch}}) {body}"
+
+
+def _rows_spec(name: str, description: str, blocking: bool, column: str | None, failing_rows: str,
+               probe: str | None = None) -> CheckSpec:
+    expectation = ge_duckdb.ExpectQueryToReturnNoRows(
+        unexpected_rows_query=_ge_query(failing_rows), probe_query=_ge_probe(probe) if probe else None)
     return _spec(name, description, blocking, column, expectation, failing_rows)
 
 
-def _range_sql(col: Column) -> str | None:
+def _condition_spec(name: str, description: str, blocking: bool, column: str | None, violation: str) -> CheckSpec:
+    expectation = ge_duckdb.ExpectRowsToSatisfyRule(column=column or SOURCE_ROW, violation=violation)
+    return _spec(name, description, blocking, column, expectation)
+
+
+def _range_violation(col: Column) -> str | None:
     if col.min_value is None and col.max_value is None:
         return None
     typed = f"TRY_CAST(CAST({quote(col.name)} AS VARCHAR) AS {col.duckdb_type})"
@@ -116,7 +132,7 @@ def _range_sql(col: Column) -> str | None:
         f"{typed} {op} CAST({_literal(v)} AS {col.duckdb_type})"
         for op, v in (("<", col.min_value), (">", col.max_value)) if v is not None
     ]
-    return f"SELECT * FROM staged WHERE {' OR '.join(bound)}"
+    return " OR ".join(bound)
 
 
 def column_checks(col: Column) -> list[CheckSpec]:
@@ -138,10 +154,10 @@ def column_checks(col: Column) -> list[CheckSpec]:
     if col.codes is not None:
         checks.append(_spec(f"{name}__in_codes", f"{ja}（{name}）は{col.codes.ja}のコード", True, name,
                             gxe.ExpectColumnValuesToBeInSet(column=name, value_set=sorted(col.codes.codes))))
-    range_sql = _range_sql(col)
-    if range_sql is not None:
-        checks.append(_rows_spec(f"{name}__range", f"{ja}（{name}）は {col.min_value} 〜 {col.max_value}",
-                                 False, name, range_sql))
+    range_violation = _range_violation(col)
+    if range_violation is not None:
+        checks.append(_condition_spec(f"{name}__range", f"{ja}（{name}）は {col.min_value} 〜 {col.max_value}",
+                                      False, name, range_violation))
     return checks
 
 
@@ -162,7 +178,11 @@ def build_suite(contract: Contract, rules: Sequence[Rule] = ()) -> SuiteSpec:
         checks.append(_spec("pk__unique", f"主キー ({', '.join(pk)}) が一意", True, ",".join(pk),
                             gxe.ExpectCompoundColumnsToBeUnique(column_list=pk), failing_rows=duplicates_sql))
     for rule in rules:
-        checks.append(_rows_spec(rule.name, rule.description, rule.blocking, rule.column, rule.failing_rows))
+        if rule.violation is not None:
+            checks.append(_condition_spec(rule.name, rule.description, rule.blocking, rule.column, rule.violation))
+        else:
+            checks.append(_rows_spec(rule.name, rule.description, rule.blocking, rule.column, rule.failing_rows,
+                                     rule.probe))
     names = [c.name for c in checks]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -36,13 +36,11 @@ def check_digit_sql(col: str) -> str:
     """A DuckDB boolean expression: TRUE iff ``col`` is a 13-digit corporate number with a valid check digit.
 
     NULL input yields NULL; anything not 13 digits yields FALSE. ``col`` is a SQL expression (quote it).
-    Character 14-i of the number is P_i, so odd positions weigh 1 and even positions 2.
+    Two casts instead of twelve digit extractions: as 10 ≡ 1 (mod 9), Σ Q_n·P_n ≡ base + (the number formed by
+    the even-weighted digits P_2, P_4, ..., P_12, i.e. characters 2, 4, ..., 12 of the number) (mod 9).
     """
-    terms = " + ".join(
-        f"{1 if pos % 2 else 2} * (ascii(substr({col}, {pos}, 1)) - 48)" for pos in range(2, 14)
-    )
+    evens = ", ".join(f"{col}[{pos}]" for pos in range(2, 13, 2))
     return (
-        f"(CASE WHEN {col} IS NULL THEN NULL "
-        f"WHEN NOT regexp_full_match({col}, '[0-9]{{13}}') THEN FALSE "
-        f"ELSE (ascii(substr({col}, 1, 1)) - 48) = 9 - (({terms}) % 9) END)"
+        f"(regexp_full_match({col}, '[0-9]{{13}}') AND ascii({col}) - 48 = "
+        f"9 - ((TRY_CAST(substr({col}, 2) AS BIGINT) + TRY_CAST(concat({evens}) AS BIGINT)) % 9))"
     )
