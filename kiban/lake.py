@@ -15,9 +15,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -81,6 +82,8 @@ class LakeWriter:
     """Table changes inside one open DuckLake transaction."""
 
     con: duckdb.DuckDBPyConnection
+    data_path: Path | None = None  # the lake's DATA_PATH: where adopted files are placed
+    adopted: list[Path] = field(default_factory=list)  # files placed by adopt(); removed if the write fails
 
     def ensure_table(self, contract: Contract) -> None:
         self.con.execute(
@@ -98,6 +101,36 @@ class LakeWriter:
         self.ensure_table(contract)
         self.con.execute(f"DELETE FROM {LAKE}.{quote_ident(contract.name)}")
         return self.append(contract, select_sql)
+
+    def adopt(self, contract: Contract, parquet: Path, *, name: str, link: bool = False) -> int:
+        """Make an already written Parquet file part of the table, without rewriting it.
+
+        The file is moved (``link=True``: hard-linked, for a file another table keeps too) into the table's
+        folder under the data path and registered with ``ducklake_add_data_files``; columns the table does not
+        have are ignored (they stay in the file, invisible through the lake and the views). The file must carry
+        every table column with the table's type. Returns its row count. If the transaction fails the placed
+        file is removed again.
+        """
+        if self.data_path is None:
+            raise RuntimeError("adopt() needs the lake's data path")
+        self.ensure_table(contract)
+        folder = self.data_path / "main" / contract.name
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / name
+        try:
+            os.link(parquet, target) if link else os.replace(parquet, target)
+        except OSError:  # another file system (or no hard links there): copy, then rename into place
+            tmp = folder / f".{name}.tmp"
+            shutil.copyfile(parquet, tmp)
+            os.replace(tmp, target)
+            if not link:
+                Path(parquet).unlink()
+        self.adopted.append(target)
+        self.con.execute("CALL ducklake_add_data_files(?, ?, ?, ignore_extra_columns => true)",
+                         [LAKE, contract.name, str(target)])
+        import pyarrow.parquet as pq
+
+        return pq.read_metadata(target).num_rows
 
     def table_exists(self, name: str) -> bool:
         return name in existing_tables(self.con)
@@ -141,11 +174,14 @@ class Lake:
             try:
                 self._attach(con, read_only=False)
                 con.execute("BEGIN TRANSACTION")
+                writer = LakeWriter(con, self.paths.lake_data)
                 try:
-                    yield LakeWriter(con)
+                    yield writer
                     con.execute("COMMIT")
                 except BaseException:
                     con.execute("ROLLBACK")
+                    for placed in writer.adopted:
+                        placed.unlink(missing_ok=True)
                     raise
                 self.refresh_views(con, extra_views=extra_views)
             finally:

@@ -36,6 +36,7 @@ class StagedDataset:
     parquet: Path
     rules: Sequence[Rule] = ()
     rows: int = 0
+    view: str | None = None  # SELECT with {source}: the contract's text layout when the file is stored otherwise
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Source:
     """How one source family lands in the lake."""
 
     name: str
-    stage: Callable[[RawObject, Path], Staged]
+    stage: Callable[[RawObject, Path, str], Staged]  # (raw, workdir, load_id)
     store: Callable[[LakeWriter, LoadContext], dict[str, int]]
 
 
@@ -126,7 +127,7 @@ def _validate(staged: Staged, source_file: str) -> list[Any]:
     from quality.runner import validate
 
     return [
-        validate(d.contract, d.parquet, d.rules, source_file=source_file) for d in staged.datasets
+        validate(d.contract, d.parquet, d.rules, source_file=source_file, view=d.view) for d in staged.datasets
     ]
 
 
@@ -182,7 +183,7 @@ def ingest_raw(paths: Paths, source: Source, raw: RawObject, *, lake: Lake | Non
     try:
         t0 = time.perf_counter()
         try:
-            staged = source.stage(raw, workdir)
+            staged = source.stage(raw, workdir, result.load_id)
         except SourceError as e:
             result.status = "quarantined"
             result.errors = [e.to_dict()]

@@ -92,13 +92,17 @@ def _row_count(paths: Sequence[str | Path]) -> int:
     return sum(pq.ParquetFile(str(p)).metadata.num_rows for p in paths)
 
 
-def staged_view_sql(parquet: str | Path | Sequence[str | Path]) -> str:
+def staged_view_sql(parquet: str | Path | Sequence[str | Path], view: str | None = None) -> str:
+    """``staged`` over the Parquet files; ``view`` (a SELECT with ``{source}`` for the files) reshapes a staged
+    file that is stored in another layout into the contract's text layout."""
     paths = [parquet] if isinstance(parquet, str | Path) else list(parquet)
     if not paths:
         raise ValueError("no staged Parquet file given")
     files = ", ".join(_sql_string(str(Path(p))) for p in paths)
+    source = f"read_parquet([{files}])"
+    select = view.replace("{source}", source) if view else f"SELECT * FROM {source}"
     kind = "TEMP TABLE" if _row_count(paths) <= IN_MEMORY_ROWS else "VIEW"
-    return f"CREATE OR REPLACE {kind} staged AS SELECT * FROM read_parquet([{files}])"
+    return f"CREATE OR REPLACE {kind} staged AS {select}"
 
 
 def _json_value(value: Any) -> Any:
@@ -179,12 +183,12 @@ def _index_by_check(gx_results: Sequence[Any]) -> dict[str, Any]:
 
 
 def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, source_file: str,
-              sample_size: int = 20) -> ValidationReport:
+              sample_size: int = 20, view: str | None = None) -> ValidationReport:
     """Run an already built suite on staged Parquet (see :func:`validate`)."""
     context = ge_duckdb.ephemeral_context()
     datasource = context.data_sources.add_duckdb(
         name=f"kiban_{suite.dataset}_{next(_counter)}",
-        init_sql=[*resource_settings(), staged_view_sql(parquet)],
+        init_sql=[*resource_settings(), staged_view_sql(parquet, view)],
     )
     engine = datasource.get_execution_engine()
     try:
@@ -221,6 +225,11 @@ def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, s
 
 
 def validate(contract: Contract, parquet: str | Path | list[Path], rules: Sequence[Rule] = (), *,
-             source_file: str, sample_size: int = 20) -> ValidationReport:
-    """Validate staged Parquet (one file or several) against ``contract`` and ``rules``."""
-    return run_suite(build_suite(contract, rules), parquet, source_file=source_file, sample_size=sample_size)
+             source_file: str, sample_size: int = 20, view: str | None = None) -> ValidationReport:
+    """Validate staged Parquet (one file or several) against ``contract`` and ``rules``.
+
+    ``view``: a SELECT with ``{source}`` standing for the files, when they are stored in another layout than
+    the contract's text columns (see ``registries.nta.parse.text_view_sql``).
+    """
+    return run_suite(build_suite(contract, rules), parquet, source_file=source_file, sample_size=sample_size,
+                     view=view)

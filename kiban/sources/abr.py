@@ -129,7 +129,7 @@ def _members(raw: RawObject, folder: Path) -> list[Path]:
     return out
 
 
-def stage(raw: RawObject, workdir: Path) -> Staged:
+def stage(raw: RawObject, workdir: Path, load_id: str = "") -> Staged:
     members = _members(raw, workdir / "in")
     sets = build_sets(members)
     if not sets:

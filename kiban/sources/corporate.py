@@ -8,6 +8,13 @@ Semantics (DESIGN.md §4, formats §1.4):
 - Loading a 全件 file first reconciles it against the state built so far (``corporate_reconciliation``:
   missing / extra / differs), then applies it like any other file.
 All three tables change in one lake transaction per file.
+
+Staging writes each file once, already in the stored layout (typed columns, lineage, ``is_closed``; see
+``registries.nta.parse``), and the validated file is *adopted* into ``corporate_events`` as it is rather than
+copied. When that file alone is the complete new state -- every row the latest for its number, no 削除, each
+number once, nothing in the previous state newer or missing from it (the first load, and a monthly 全件 on top
+of its own diffs) -- ``corporations`` takes the same bytes through a hard link instead of a rewrite. Otherwise
+the state is merged in SQL (:func:`_apply_to_state`).
 """
 
 from __future__ import annotations
@@ -16,11 +23,13 @@ import dataclasses
 import re
 from pathlib import Path
 
+import polars as pl
+
 from kiban.archive import RawObject
 from kiban.duck import quote_ident, quote_literal
 from kiban.lake import LAKE, LakeWriter, contract_select
 from kiban.loads import LoadContext, Source, Staged, StagedDataset
-from registries.nta.parse import kind_from_name, stage_corporate_file
+from registries.nta.parse import has_raw_text, kind_from_name, stage_corporate_file, text_view_sql
 from registries.nta.rules import rules_for
 from schemas.corporate import OFFICIAL_COLUMN_NAMES, corporate_events, corporate_reconciliation, corporations
 
@@ -32,21 +41,32 @@ STAGED_EVENTS = dataclasses.replace(
     sort_by=(),
 )
 STAGED_RULES = rules_for("corporate_events")
+#: How validation (and a store that cannot adopt the file) reads the staged file: as the received text.
+STAGED_TEXT = text_view_sql("{source}")
 
 #: Columns compared by the reconciliation: everything but the file's 一連番号 and the event's 訂正区分 (whether the
 #: row that set the state was a correction says nothing about the state itself).
 COMPARED = [c for c in OFFICIAL_COLUMN_NAMES if c not in ("sequence_number", "corporate_number", "correct")]
 
 
-def stage(raw: RawObject, workdir: Path, kind: str | None = None, encoding: str | None = None) -> Staged:
+def stage(raw: RawObject, workdir: Path, load_id: str, kind: str | None = None, encoding: str | None = None
+          ) -> Staged:
     out = workdir / "corporate_events.parquet"
     kind = kind or kind_from_name(raw.original_name) or "diff"
     # the archive names files by hash: stage from a link carrying the original name (zip member checks use it)
     named = workdir / raw.original_name
     named.symlink_to(raw.path)
-    result = stage_corporate_file(named, out, kind=kind, encoding=encoding)  # type: ignore[arg-type]
+    lineage = [
+        pl.lit(raw.original_name).alias("source_file"),
+        pl.lit(raw.sha256).alias("source_sha256"),
+        pl.lit(load_id).alias("load_id"),
+        pl.lit(kind).alias("source_kind"),
+        pl.col("close_date").is_not_null().alias("is_closed"),  # for corporations, when it takes the file
+    ]
+    result = stage_corporate_file(named, out, kind=kind, encoding=encoding,  # type: ignore[arg-type]
+                                  extra_columns=lineage)
     info = {"encoding": result.encoding, "inner_name": result.inner_name, "kind": kind, "rows": result.rows}
-    return Staged([StagedDataset(STAGED_EVENTS, out, STAGED_RULES, result.rows)], info)
+    return Staged([StagedDataset(STAGED_EVENTS, out, STAGED_RULES, result.rows, view=STAGED_TEXT)], info)
 
 
 def _scope_predicate(file_name: str) -> str:
@@ -63,15 +83,21 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
     con = writer.con
     for contract in (corporate_events, corporations, corporate_reconciliation):
         writer.ensure_table(contract)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW staged AS SELECT * FROM read_parquet({quote_literal(str(staged.parquet))})")
-    lineage = {
-        "source_file": quote_literal(ctx.raw.original_name),
-        "source_sha256": quote_literal(ctx.raw.sha256),
-        "load_id": quote_literal(ctx.load_id),
-        "source_kind": quote_literal(kind),
-    }
-    select = contract_select(corporate_events, list(OFFICIAL_COLUMN_NAMES), lineage)
-    rows = {"corporate_events": writer.append(corporate_events, f"SELECT {select} FROM staged")}
+    adopted = None
+    if has_raw_text(staged.parquet):  # a valid file with non-canonical text (一連番号 "007"): cast it in SQL
+        source = f"read_parquet({quote_literal(str(staged.parquet))})"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW staged AS {STAGED_TEXT.replace('{source}', source)}")
+        lineage = {
+            "source_file": quote_literal(ctx.raw.original_name),
+            "source_sha256": quote_literal(ctx.raw.sha256),
+            "load_id": quote_literal(ctx.load_id),
+            "source_kind": quote_literal(kind),
+        }
+        select = contract_select(corporate_events, list(OFFICIAL_COLUMN_NAMES), lineage)
+        rows = {"corporate_events": writer.append(corporate_events, f"SELECT {select} FROM staged")}
+    else:
+        adopted = _file_name(ctx.load_id)
+        rows = {"corporate_events": writer.adopt(corporate_events, staged.parquet, name=adopted)}
     # this load's rows, read back inside the open transaction
     con.execute(f"CREATE OR REPLACE TEMP VIEW new_events AS SELECT * FROM {LAKE}.corporate_events "
                 f"WHERE load_id = {quote_literal(ctx.load_id)}")
@@ -79,8 +105,35 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
     if kind == "full":
         rows["corporate_reconciliation"] = _reconcile(writer, ctx.raw.original_name)
 
-    rows["corporations"] = _apply_to_state(writer, ctx.load_id)
+    if adopted is not None and _file_is_new_state(con):
+        con.execute(f"DELETE FROM {LAKE}.corporations")
+        events_file = writer.adopted[-1]
+        rows["corporations"] = writer.adopt(corporations, events_file, name=adopted, link=True)
+    else:
+        rows["corporations"] = _apply_to_state(writer, ctx.load_id)
     return rows
+
+
+def _file_name(load_id: str) -> str:
+    return f"kiban-{re.sub(r'[^A-Za-z0-9_.-]', '_', load_id)}.parquet"
+
+
+def _file_is_new_state(con) -> bool:
+    """True when this load's rows alone are exactly what :func:`_apply_to_state` would produce: every row the
+    latest (最新履歴 1) and not a 削除, each number once, and no number of the previous state missing from the
+    file or newer in the state. Decided on narrow keys only."""
+    whole, unique = con.execute("""
+        SELECT count(*) = count(*) FILTER (WHERE latest = '1' AND process <> '99'),
+               count(*) = count(DISTINCT corporate_number)
+        FROM new_events""").fetchone()
+    if not (whole and unique):
+        return False
+    old = _previous_state_sql(con)
+    kept = con.execute(f"""
+        SELECT count(*) FROM (SELECT corporate_number, update_date FROM ({old})) o
+        LEFT JOIN (SELECT corporate_number, update_date FROM new_events) n USING (corporate_number)
+        WHERE n.corporate_number IS NULL OR o.update_date > n.update_date""").fetchone()[0]
+    return kept == 0
 
 
 def _apply_to_state(writer: LakeWriter, load_id: str) -> int:
@@ -132,7 +185,8 @@ def _previous_state_sql(con) -> str:
     if not files:
         return f"SELECT * FROM {LAKE}.corporations WHERE false"
     listing = ", ".join(quote_literal(str(f)) for f in files)
-    return f"SELECT * FROM read_parquet([{listing}])"
+    columns = ", ".join(quote_ident(c.name) for c in corporations.columns)  # files may carry more columns
+    return f"SELECT {columns} FROM read_parquet([{listing}], union_by_name = true)"
 
 
 def _reconcile(writer: LakeWriter, full_file: str) -> int:
@@ -192,4 +246,5 @@ def corporate_source(kind: str | None = None, encoding: str | None = None) -> So
     ``kind`` forces 全件 (full) or 差分 (diff); ``encoding`` declares the variant (``utf-8`` for CSV・Unicode,
     ``cp932`` for CSV・Shift-JIS): a file whose bytes do not match is quarantined. None detects the encoding.
     """
-    return Source(name="corporate", stage=lambda raw, workdir: stage(raw, workdir, kind, encoding), store=store)
+    return Source(name="corporate", stage=lambda raw, workdir, load_id: stage(raw, workdir, load_id, kind, encoding),
+                  store=store)

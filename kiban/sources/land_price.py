@@ -51,7 +51,7 @@ def canonical_json(collection: dict) -> bytes:
     return json.dumps(collection, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def stage(raw: RawObject, workdir: Path) -> Staged:
+def stage(raw: RawObject, workdir: Path, load_id: str = "") -> Staged:
     request = parse_name(raw.original_name)
     if request is None:
         raise SourceError(raw.original_name, "not an XPT002 response name (xpt002_{year}_{z}_{x}_{y}.json)",

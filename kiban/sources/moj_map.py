@@ -41,7 +41,7 @@ def _scopes(parquet: Path) -> list[tuple[str, str]]:
     return sorted((a, b) for a, b in pairs if a is not None and b is not None)
 
 
-def stage(raw: RawObject, workdir: Path) -> Staged:
+def stage(raw: RawObject, workdir: Path, load_id: str = "") -> Staged:
     """Stage one published 地図XML input; file-level problems raise ``SourceError`` (-> quarantine)."""
     out = workdir / "parcels.parquet"
     # the archive names files by hash: stage from a link with the published name (it names the XML members)

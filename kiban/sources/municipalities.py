@@ -56,7 +56,7 @@ def _xls_path(raw: RawObject, workdir: Path) -> Path:
     return target
 
 
-def stage(raw: RawObject, workdir: Path) -> Staged:
+def stage(raw: RawObject, workdir: Path, load_id: str = "") -> Staged:
     master = load_master(_xls_path(raw, workdir))
     table = to_arrow(as_records(master))
     out = write_parquet_atomic(table, workdir / "municipalities.parquet")

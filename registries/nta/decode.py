@@ -11,7 +11,7 @@ import codecs
 import contextlib
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -40,6 +40,7 @@ class Opened:
     stream: BinaryIO
     inner_name: str
     label: str
+    member: zipfile.ZipInfo | None = None  # the zip member, None for a bare CSV
 
 
 def normalise_encoding(name: str) -> str:
@@ -91,7 +92,7 @@ def open_source(path: Path) -> Iterator[Opened]:
             if info.file_size == 0:
                 raise SourceError(label, f"{info.filename} inside the zip is empty", rule="empty")
             with zf.open(info) as member:
-                yield Opened(member, info.filename, label)
+                yield Opened(member, info.filename, label, info)
         return
     if _looks_like_html(head):
         raise SourceError(label, "not a zip or CSV: the content looks like an HTML page (an error or login "
@@ -198,25 +199,24 @@ def read_sample(stream: BinaryIO, label: str) -> bytes:
         raise SourceError(label, f"zip member cannot be read ({exc})", rule="truncated_zip") from None
 
 
-def copy_stream(opened: Opened, dest: BinaryIO, encoding: str | None) -> tuple[str, int]:
-    """Detect (or check) the encoding and write the CSV as UTF-8 to ``dest``. Returns (encoding, bytes read)."""
-    sample = read_sample(opened.stream, opened.label)
-    if not sample.strip():
-        raise SourceError(opened.label, f"{opened.inner_name} has no data", rule="empty")
-    enc = detect_encoding(sample, opened.label, encoding)
+def transcode_member(opened: Opened, dest: BinaryIO, encoding: str, sample: bytes) -> int:
+    """Write the opened CSV (whose first bytes, ``sample``, were already read) to ``dest`` as UTF-8."""
     try:
-        n = transcode_to_utf8(opened.stream, dest, enc, opened.label, first=sample)
+        return transcode_to_utf8(opened.stream, dest, encoding, opened.label, first=sample)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise SourceError(opened.label, f"zip member is truncated or corrupt ({exc})",
                           rule="truncated_zip") from None
-    return enc, n
 
 
-def find_utf8_error(path: Path, label: str, encoding: str = UTF8) -> SourceError | None:
-    """Scan a file for the first invalid UTF-8 sequence; the SourceError to raise, or None if it is valid."""
+def find_utf8_error(path: Path, label: str, opener: Callable[[Path], BinaryIO] | None = None
+                    ) -> SourceError | None:
+    """Scan a file for the first invalid UTF-8 sequence; the SourceError to raise, or None if it is valid.
+
+    ``opener`` returns the file's bytes (e.g. decompressing a gzip); default: the file as it is.
+    """
     decoder = codecs.getincrementaldecoder(UTF8)()
     total, row = 0, 1
-    with path.open("rb") as fh:
+    with opener(path) if opener is not None else path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             try:
                 decoder.decode(chunk)

@@ -72,11 +72,12 @@ NO_DUPLICATE_ROWS = Rule(
 SEQUENCE_NUMBER_UNIQUE = Rule(
     name="sequence_number_unique",
     description="一連番号はファイル内で一意であること (主キー: source_sha256 + sequence_number)",
+    # compared as numbers: "007" and "7" are the same 一連番号 once stored
     failing_rows=(
-        "SELECT * FROM staged WHERE sequence_number IN "
-        "(SELECT sequence_number FROM staged GROUP BY sequence_number HAVING count(*) > 1)"
+        "SELECT * FROM staged WHERE TRY_CAST(sequence_number AS BIGINT) IN "
+        "(SELECT TRY_CAST(sequence_number AS BIGINT) AS n FROM staged GROUP BY n HAVING count(*) > 1)"
     ),
-    probe="SELECT count(*) - count(DISTINCT sequence_number) FROM staged",
+    probe="SELECT count(*) - count(DISTINCT TRY_CAST(sequence_number AS BIGINT)) FROM staged",
     column="sequence_number",
     blocking=True,
 )

@@ -229,3 +229,94 @@ def test_empty_file(loaded, tmp_path):
     bad.write_bytes(b"")
     _assert_quarantined(loaded, ingest_file(loaded, corporate_source(), bad), rule="empty", file=bad.name)
     assert _published(loaded) == before
+
+
+def _table(home, table: str) -> set[tuple]:
+    from kiban.lake import Lake
+
+    con = Lake(home).reader(spatial=False)
+    try:
+        return set(con.execute(f"SELECT * FROM {table}").fetchall())
+    finally:
+        con.close()
+
+
+def _data_files(home, table: str) -> list[Path]:
+    from kiban.lake import LAKE, Lake
+
+    with Lake(home).catalog_reader() as con:
+        return [Path(r[0]) for r in con.execute(f"SELECT data_file FROM ducklake_list_files('{LAKE}', '{table}')")
+                .fetchall()]
+
+
+def test_a_complete_full_file_is_adopted_not_rewritten_and_equals_the_merged_state(home, samples, tmp_path,
+                                                                                  monkeypatch):
+    from kiban.config import paths as resolve
+    from kiban.sources import corporate
+
+    r = ingest_file(home, corporate_source(), samples / FULL)
+    assert r.status == "loaded"
+    events, state = _data_files(home, "corporate_events"), _data_files(home, "corporations")
+    # one file, the staged one, in both tables: the same bytes (a hard link), nothing rewritten
+    assert len(events) == len(state) == 1 and events[0].stat().st_ino == state[0].stat().st_ino
+    # the extra staging columns stay invisible
+    cols = query.run(home, "SELECT * FROM corporations LIMIT 0", fmt="csv").strip().split(",")
+    assert "_source_row" not in cols and "sequence_number" not in cols and "is_closed" in cols
+    fast_events, fast_state = _table(home, "corporate_events"), _table(home, "corporations")
+
+    # the same file through the general SQL merge and SQL casts gives exactly the same tables
+    other = resolve(tmp_path / "general").ensure()
+    monkeypatch.setattr(corporate, "_file_is_new_state", lambda con: False)
+    monkeypatch.setattr(corporate, "has_raw_text", lambda parquet: True)
+    assert ingest_file(other, corporate_source(), samples / FULL).status == "loaded"
+    strip = lambda rows: {tuple(v for i, v in enumerate(r) if i != lid) for r in rows}  # noqa: E731
+    ev_cols = query.run(home, "SELECT * FROM corporate_events LIMIT 0", fmt="csv").strip().split(",")
+    lid = ev_cols.index("load_id")
+    assert strip(_table(other, "corporate_events")) == strip(fast_events)
+    lid = cols.index("load_id")
+    assert strip(_table(other, "corporations")) == strip(fast_state)
+    assert len(fast_state) > 250
+
+
+def test_a_diff_after_the_full_file_merges_and_keeps_the_adopted_events(home, samples):
+    ingest_file(home, corporate_source(), samples / FULL)
+    before, events = _data_files(home, "corporations"), _data_files(home, "corporate_events")
+    ingest_file(home, corporate_source(), samples / DIFFS[0])
+    after = _data_files(home, "corporations")
+    assert before[0] not in after  # the state was merged and rewritten
+    assert events[0] in _data_files(home, "corporate_events") and events[0].exists()  # events keep their file
+    assert _count(home, "corporate_events") > _count(home)
+
+
+def test_non_canonical_but_valid_text_is_stored_through_sql_casts(home, samples, tmp_path):
+    inner, lines = _csv_lines(samples / DIFFS[0])
+    assert lines[0].startswith("1,")
+    lines[0] = "0001" + lines[0][1:]  # 一連番号 with leading zeros: valid, not the canonical text
+    result = ingest_file(home, corporate_source(), _zip(tmp_path / "diff_20261110.zip", inner, lines))
+    assert result.status == "loaded", result.summary()
+    out = json.loads(query.run(home, "SELECT min(sequence_number) AS lo, count(*) AS n, "
+                                     "count(*) FILTER (WHERE sequence_number = 1) AS ones FROM corporate_events",
+                               fmt="json"))
+    assert out == [{"lo": 1, "n": len(lines), "ones": 1}]
+
+
+def test_sequence_numbers_are_compared_as_numbers(loaded, samples, tmp_path):
+    inner, lines = _csv_lines(samples / DIFFS[0])
+    lines[0] = "0" + lines[1].split(",")[0] + lines[0][lines[0].index(","):]  # "02" next to "2"
+    result = ingest_file(loaded, corporate_source(), _zip(tmp_path / "diff_20261112.zip", inner, lines))
+    assert result.status == "quarantined"
+    assert {e["rule"] for e in result.errors} == {"sequence_number_unique"}
+
+
+def test_corrupt_member_data_inside_an_intact_zip(loaded, samples, tmp_path):
+    before = _published(loaded)
+    data = bytearray((samples / DIFFS[0]).read_bytes())
+    with zipfile.ZipFile(samples / DIFFS[0]) as zf:
+        info = zf.infolist()[0]
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start + 40, start + 60):  # damage the deflate stream; the zip directory stays readable
+        data[i] ^= 0x5A
+    bad = tmp_path / "diff_20261111.zip"
+    bad.write_bytes(bytes(data))
+    _assert_quarantined(loaded, ingest_file(loaded, corporate_source(), bad), rule="truncated_zip", file=bad.name)
+    assert _published(loaded) == before

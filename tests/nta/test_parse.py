@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from registries.errors import SourceError
-from registries.nta.parse import diff_file_name, kind_from_name, stage_corporate_file
+from registries.nta.parse import diff_file_name, kind_from_name, stage_corporate_file, text_view_sql
 from schemas.corporate import OFFICIAL_COLUMN_NAMES
 
 # Two real rows (jp-corpreg-loader tests/data/31_tottori_test_20240329.csv), Unicode CSV form.
@@ -31,7 +31,14 @@ def _zip(path: Path, payload: bytes, inner: str | None = None, extra: dict[str, 
 def _stage(path: Path, tmp_path: Path, **kw) -> tuple[object, pl.DataFrame]:
     out = tmp_path / "out" / f"{path.name}.parquet"
     res = stage_corporate_file(path, out, **kw)
-    return res, pl.read_parquet(out)
+    return res, staged_text(out)
+
+
+def staged_text(parquet: Path) -> pl.DataFrame:
+    """The staged file as the received text (what validation sees)."""
+    import duckdb
+
+    return duckdb.connect().execute(text_view_sql(f"read_parquet('{parquet}')")).pl()
 
 
 def _raises(path: Path, tmp_path: Path, rule: str, **kw) -> SourceError:
