@@ -29,7 +29,7 @@ from kiban.archive import RawObject
 from kiban.duck import quote_ident, quote_literal
 from kiban.lake import LAKE, LakeWriter, contract_select
 from kiban.loads import LoadContext, Source, Staged, StagedDataset
-from registries.nta.parse import has_raw_text, kind_from_name, stage_corporate_file, text_view_sql
+from registries.nta.parse import has_noncanonical_text, kind_from_name, stage_corporate_file, text_view_sql
 from registries.nta.rules import rules_for
 from schemas.corporate import OFFICIAL_COLUMN_NAMES, corporate_events, corporate_reconciliation, corporations
 
@@ -84,7 +84,7 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
     for contract in (corporate_events, corporations, corporate_reconciliation):
         writer.ensure_table(contract)
     adopted = None
-    if has_raw_text(staged.parquet):  # a valid file with non-canonical text (一連番号 "007"): cast it in SQL
+    if has_noncanonical_text(staged.parquet):  # a valid file with non-canonical text (一連番号 "007"): cast it in SQL
         source = f"read_parquet({quote_literal(str(staged.parquet))})"
         con.execute(f"CREATE OR REPLACE TEMP VIEW staged AS {STAGED_TEXT.replace('{source}', source)}")
         lineage = {

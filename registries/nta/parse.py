@@ -4,11 +4,12 @@ The staged file is written once, already in the *stored* layout, so a valid file
 
 * the 30 official columns under their contract names and types: text as in the file (empty fields NULL);
   一連番号 as BIGINT and the four dates as DATE wherever the text is the canonical rendering of that value;
-* ``_raw_<column>`` for each typed column: the text as received wherever it is *not* canonical (the typed
-  column is NULL there), else NULL -- so the text of every field is kept exactly;
+* ``_text_<column>`` for each typed column: the text as received (the typed column is NULL where that text
+  is not the canonical rendering of a value), and ``_noncanonical`` (TRUE on such rows, else NULL) -- so the
+  text of every field is kept exactly;
 * ``_source_row`` (1-based record number) and any constant or derived columns the caller adds (lineage).
 
-:func:`text_view_sql` turns the file back into the received text (``coalesce(_raw_x, render(x))``): that is
+:func:`text_view_sql` reads the file back as the received text (``_text_x AS x``): that is
 what the Great Expectations suite validates, so the checks see the file exactly as published.
 
 Speed: a UTF-8 zip member compressed with deflate (what the NTA publishes) is not decompressed by Python at
@@ -53,10 +54,13 @@ Kind = Literal["full", "diff", "api"]
 N_COLUMNS = len(OFFICIAL_COLUMN_NAMES)  # 30
 ROW_COLUMN = "_source_row"
 CSV_SCHEMA: dict[str, pl.DataType] = {name: pl.String() for name in OFFICIAL_COLUMN_NAMES}
-RAW_PREFIX = "_raw_"
+TEXT_PREFIX = "_text_"
+NONCANONICAL = "_noncanonical"
 ISO_DATE = "%Y-%m-%d"
 #: The official columns stored with a type other than text (一連番号 and the four dates).
 TYPED_COLUMNS: dict[str, str] = {c.name: c.type for c in OFFICIAL_COLUMNS if c.type != "string"}
+#: The canonical text of a typed value: the only text a typed column is stored from as it is.
+_CANONICAL = {"date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "int64": r"^(0|-?[1-9][0-9]{0,18})$"}
 
 # 全件: {都道府県コード}_{ローマ字}_all_{YYYYMMDD}[_{一連番号}].zip (confirmed). 差分: the official name is
 # UNCONFIRMED; Kiban's convention is diff_{YYYYMMDD}[_{n}].zip (also accepted: names containing "sabun" or
@@ -177,47 +181,41 @@ def _text_frame(csv_path: Path) -> pl.LazyFrame:
 
 
 def _stored_columns() -> list[pl.Expr]:
-    """The official columns typed (canonical text only) plus a ``_raw_`` column keeping any other text."""
+    """The official columns typed (canonical text only), the received text of each typed column, and a flag
+    for rows where some typed column could not take its text as it is."""
     exprs: list[pl.Expr] = []
+    noncanonical: list[pl.Expr] = []
     for name in OFFICIAL_COLUMN_NAMES:
         text = pl.col(name)
         kind = TYPED_COLUMNS.get(name)
         if kind is None:
             exprs.append(text)
             continue
-        if kind == "date":
-            typed = text.str.to_date(ISO_DATE, strict=False)
-            canonical = typed.dt.to_string(ISO_DATE) == text
-        elif kind == "int64":
-            typed = text.cast(pl.Int64, strict=False)
-            canonical = typed.cast(pl.String) == text
-        else:  # pragma: no cover - the contract has no other typed official column
+        if kind not in _CANONICAL:  # pragma: no cover - the contract has no other typed official column
             raise ValueError(f"no stored form for {kind}")
+        typed = text.str.to_date(ISO_DATE, strict=False) if kind == "date" else text.cast(pl.Int64, strict=False)
+        # canonical: the text is exactly how the value is written (polars alone would accept 2024-1-5, +7, ...)
+        canonical = (text.str.contains(_CANONICAL[kind]) & typed.is_not_null()).fill_null(False)
         exprs.append(pl.when(canonical).then(typed).alias(name))
-        exprs.append(pl.when(canonical.not_()).then(text).alias(RAW_PREFIX + name))
+        exprs.append(text.alias(TEXT_PREFIX + name))
+        noncanonical.append(text.is_not_null() & canonical.not_())
+    exprs.append(pl.when(pl.any_horizontal(noncanonical)).then(pl.lit(True)).alias(NONCANONICAL))
     return exprs
 
 
 def text_view_sql(source: str) -> str:
     """SELECT over a staged file (``source``: a relation, e.g. ``read_parquet('x.parquet')``) giving the 30
     columns as the received text, then ``_source_row`` -- what the validation suite checks."""
-    parts = []
-    for name in OFFICIAL_COLUMN_NAMES:
-        kind = TYPED_COLUMNS.get(name)
-        if kind == "date":
-            parts.append(f"coalesce({RAW_PREFIX}{name}, strftime({name}, '{ISO_DATE}')) AS {name}")
-        elif kind == "int64":
-            parts.append(f"coalesce({RAW_PREFIX}{name}, CAST({name} AS VARCHAR)) AS {name}")
-        else:
-            parts.append(name)
+    parts = [f"{TEXT_PREFIX}{name} AS {name}" if name in TYPED_COLUMNS else name for name in OFFICIAL_COLUMN_NAMES]
     return f"SELECT {', '.join(parts)}, {ROW_COLUMN} FROM {source}"
 
 
-def has_raw_text(parquet: Path) -> bool:
-    """True when some typed field kept non-canonical text (e.g. 一連番号 ``007``): the typed columns alone do
-    not reproduce the file, so the loader stores it through SQL casts instead of adopting the file as it is."""
+def has_noncanonical_text(parquet: Path) -> bool:
+    """True when some typed field holds text that is not the canonical rendering of its value (一連番号 ``007``,
+    or text that is no value at all): the typed columns alone do not reproduce the file, so the loader stores
+    it through SQL casts instead of adopting the file as it is."""
     meta = pq.read_metadata(parquet)
-    return any(_null_count(meta, RAW_PREFIX + name) < meta.num_rows for name in TYPED_COLUMNS)
+    return _null_count(meta, NONCANONICAL) < meta.num_rows
 
 
 def stage_utf8_csv(csv_path: Path, out_parquet: Path, label: str, extra_columns: Sequence[pl.Expr] = ()) -> int:

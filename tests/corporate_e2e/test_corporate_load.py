@@ -267,7 +267,7 @@ def test_a_complete_full_file_is_adopted_not_rewritten_and_equals_the_merged_sta
     # the same file through the general SQL merge and SQL casts gives exactly the same tables
     other = resolve(tmp_path / "general").ensure()
     monkeypatch.setattr(corporate, "_file_is_new_state", lambda con: False)
-    monkeypatch.setattr(corporate, "has_raw_text", lambda parquet: True)
+    monkeypatch.setattr(corporate, "has_noncanonical_text", lambda parquet: True)
     assert ingest_file(other, corporate_source(), samples / FULL).status == "loaded"
     strip = lambda rows: {tuple(v for i, v in enumerate(r) if i != lid) for r in rows}  # noqa: E731
     ev_cols = query.run(home, "SELECT * FROM corporate_events LIMIT 0", fmt="csv").strip().split(",")
@@ -319,4 +319,21 @@ def test_corrupt_member_data_inside_an_intact_zip(loaded, samples, tmp_path):
     bad = tmp_path / "diff_20261111.zip"
     bad.write_bytes(bytes(data))
     _assert_quarantined(loaded, ingest_file(loaded, corporate_source(), bad), rule="truncated_zip", file=bad.name)
+    assert _published(loaded) == before
+
+
+@pytest.mark.parametrize(("column", "index", "value"), [
+    ("close_date", 18, "2024-13-45"), ("close_date", 18, "2024-1-5"), ("update_date", 4, "令和6年4月1日"),
+    ("sequence_number", 0, "1.5"),
+])
+def test_a_typed_field_that_is_no_value_is_reported_as_received(loaded, samples, tmp_path, column, index, value):
+    before = _published(loaded)
+    inner, lines = _csv_lines(samples / DIFFS[0])
+    fields = lines[2].split(",")
+    fields[index] = value
+    lines[2] = ",".join(fields)
+    result = ingest_file(loaded, corporate_source(), _zip(tmp_path / "diff_20261113.zip", inner, lines))
+    assert result.status == "quarantined"
+    errors = [e for e in result.errors if e["rule"] == f"{column}__castable"]
+    assert errors and errors[0]["row"] == 3 and errors[0]["value"] == value and errors[0]["column"] == column
     assert _published(loaded) == before
