@@ -337,3 +337,22 @@ def test_a_typed_field_that_is_no_value_is_reported_as_received(loaded, samples,
     errors = [e for e in result.errors if e["rule"] == f"{column}__castable"]
     assert errors and errors[0]["row"] == 3 and errors[0]["value"] == value and errors[0]["column"] == column
     assert _published(loaded) == before
+
+
+def test_a_failure_after_adoption_rolls_back_and_removes_the_placed_file(loaded, samples, monkeypatch):
+    from kiban.sources import corporate
+
+    before = _published(loaded)
+    events_before = set(_data_files(loaded, "corporate_events"))
+    data_dir = loaded.lake_data / "main"
+    files_before = {p for p in data_dir.rglob("*.parquet")}
+
+    def boom(con):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(corporate, "_file_is_new_state", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest_file(loaded, corporate_source(), samples / "nta/00_zenkoku_all_20261130.zip")
+    assert _published(loaded) == before
+    assert set(_data_files(loaded, "corporate_events")) == events_before
+    assert {p for p in data_dir.rglob("*.parquet")} == files_before  # the adopted file did not stay behind
