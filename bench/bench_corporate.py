@@ -28,8 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kiban.duck import connect  # noqa: E402
 
 
-def generate_csv(path: Path, rows: int) -> None:
-    """A synthetic 全件 CSV written by DuckDB: 30 columns, quoted text, valid check digits."""
+def generate_csv(path: Path, rows: int, changed_every: int = 0) -> None:
+    """A synthetic 全件 CSV written by DuckDB: 30 columns, quoted text, valid check digits.
+
+    ``changed_every`` > 0 gives every n-th corporation a new name (商号変更, 処理区分 11) updated 2026-11-01: the
+    next month's 全件.
+    """
+    changed = f"i % {changed_every} = 0" if changed_every else "false"
     con = connect()
     base = "lpad(CAST(i * 7 AS VARCHAR), 12, '0')"
     digits = " + ".join(
@@ -41,8 +46,10 @@ def generate_csv(path: Path, rows: int) -> None:
           WITH g AS (SELECT i, {base} AS b, (i % 47) + 1 AS pref FROM range(1, {rows} + 1) t(i)),
           n AS (SELECT *, CAST(9 - (({digits.replace('substr(b, ', 'substr(b, ')}) % 9) AS VARCHAR) || b AS num
                 FROM g)
-          SELECT i AS seq, num, '01', '0', '2024-04-01', '2015-10-05',
-                 '株式会社サンプル' || i AS name, NULL, '301', '東京都', '千代田区', '霞が関１丁目' || (i % 50),
+          SELECT i AS seq, num, CASE WHEN {changed} THEN '11' ELSE '01' END,
+                 '0', CASE WHEN {changed} THEN '2026-11-01' ELSE '2024-04-01' END,
+                 CASE WHEN {changed} THEN '2026-10-28' ELSE '2015-10-05' END,
+                 CASE WHEN {changed} THEN '株式会社変更後' ELSE '株式会社サンプル' END || i AS name, NULL, '301', '東京都', '千代田区', '霞が関１丁目' || (i % 50),
                  NULL, lpad(CAST(pref AS VARCHAR), 2, '0'), lpad(CAST(100 + i % 20 AS VARCHAR), 3, '0'),
                  lpad(CAST(1000000 + i % 8999999 AS VARCHAR), 7, '0'), NULL, NULL, NULL, NULL, NULL, NULL,
                  '2015-10-05', '1', 'Sample Co., Ltd. ' || i, 'Tokyo', '1-1, Kasumigaseki, Chiyoda ku', NULL,
@@ -76,6 +83,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=5_800_000)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--next-month", action="store_true",
+                    help="then load the next month's 全件 (1 in 100 renamed) onto the loaded lake: reconciliation "
+                         "against the state, then the state update")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="kiban-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -132,6 +142,31 @@ def main() -> None:
     print(f"parse+validate+store {t2 - t1:.1f} s = {(t2 - t1) / floor_s:.2f}x floor")
     print(f"peak RSS {rss:,.0f} MB (floor {floor_rss:,.0f} MB)")
     print(f"rows: {result.rows}")
+    if args.next_month:
+        next_month(work, paths, args.rows)
+
+
+def next_month(work: Path, paths, rows: int) -> None:
+    """The monthly 全件 onto a loaded lake: same numbers, 1 in 100 renamed."""
+    from kiban.archive import RawArchive
+    from kiban.loads import ingest_raw
+    from kiban.sources.corporate import corporate_source
+
+    name = "00_zenkoku_all_20261130"
+    csv = work / f"{name}.csv"
+    generate_csv(csv, rows, changed_every=100)
+    zipped = work / f"{name}.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.write(csv, f"{name}.csv")
+    raw = RawArchive(paths.raw).put_file(zipped, original_name=f"{name}.zip", source="bench")
+    t = time.perf_counter()
+    result = ingest_raw(paths, corporate_source(encoding="utf-8"), raw)
+    total = time.perf_counter() - t
+    assert result.status == "loaded", result.summary()
+    secs = result.info["seconds"]
+    print(f"next month's 全件 onto the loaded lake: parse {secs['stage']:.1f} s, validate {secs['validate']:.1f} s, "
+          f"store {secs['store']:.1f} s (reconcile + state), total {total:.1f} s")
+    print(f"rows: {result.rows}; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 
 if __name__ == "__main__":
