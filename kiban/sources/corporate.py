@@ -190,34 +190,55 @@ def _previous_state_sql(con) -> str:
 
 
 def _reconcile(writer: LakeWriter, full_file: str) -> int:
-    """Compare the state built so far with a 全件 snapshot; append the differences. Empty state: nothing to do."""
+    """Compare the state built so far with a 全件 snapshot; append the differences. Empty state: nothing to do.
+
+    Narrow first: each side is reduced to (number, hash of the compared columns) -- the 全件 side to its winning
+    row per number -- and only numbers whose hashes differ are compared column by column, so the full country
+    never holds two wide copies in a join. (Two different rows with equal 64-bit hashes would go unreported:
+    about 3e-13 for the whole country.)
+    """
     con = writer.con
     has_state = con.execute(f"SELECT count(*) FROM {LAKE}.corporations").fetchone()[0] > 0
     if not has_state:
         return 0
     scope = _scope_predicate(full_file)
+    state_cols = {col.name for col in corporations.columns}
+    compared = [c for c in COMPARED if c in state_cols]
+    row_hash = "hash(" + ", ".join(quote_ident(c) for c in compared) + ")"
+    # 最新 rows of the file, the winner per number by (更新年月日, 一連番号) folded into one sortable key
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE recon_file AS
+        SELECT corporate_number, arg_max(h, k) AS h, arg_max(sequence_number, k) AS seq
+        FROM (SELECT corporate_number, sequence_number, {row_hash} AS h,
+                     (date_diff('day', DATE '1900-01-01', update_date)::HUGEINT << 64) + sequence_number AS k
+              FROM new_events WHERE latest = '1')
+        GROUP BY corporate_number""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE recon_keys AS
+        SELECT coalesce(f.corporate_number, s.corporate_number) AS corporate_number, f.seq,
+               CASE WHEN s.corporate_number IS NULL THEN 'missing'
+                    WHEN f.corporate_number IS NULL THEN 'extra' ELSE 'differs' END AS status
+        FROM recon_file f
+        FULL OUTER JOIN (SELECT corporate_number, {row_hash} AS h FROM {LAKE}.corporations WHERE {scope}) s
+          ON f.corporate_number = s.corporate_number
+        WHERE f.h IS DISTINCT FROM s.h""")
     differs = " || ".join(
         f"CASE WHEN s.{quote_ident(c)} IS DISTINCT FROM f.{quote_ident(c)} THEN [{quote_literal(c)}] ELSE [] END"
-        for c in COMPARED if c in {col.name for col in corporations.columns}
+        for c in compared
     )
+    # the wide rows of the differing numbers only (semi-joins: the narrow key list is what gets hashed)
+    differing = "SELECT corporate_number, seq FROM recon_keys WHERE status = 'differs'"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE recon_f AS SELECT * FROM new_events
+                    WHERE (corporate_number, sequence_number) IN ({differing})""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE recon_s AS SELECT * FROM {LAKE}.corporations
+                    WHERE corporate_number IN (SELECT corporate_number FROM ({differing}))""")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE recon AS
-        WITH f AS (SELECT * FROM new_events WHERE latest = '1'
-                   QUALIFY row_number() OVER (PARTITION BY corporate_number ORDER BY update_date DESC,
-                                               sequence_number DESC) = 1),
-             s AS (SELECT * FROM {LAKE}.corporations WHERE {scope}),
-             joined AS (
-                SELECT coalesce(f.corporate_number, s.corporate_number) AS corporate_number,
-                       CASE WHEN s.corporate_number IS NULL THEN 'missing'
-                            WHEN f.corporate_number IS NULL THEN 'extra' ELSE 'differs' END AS status,
-                       CASE WHEN s.corporate_number IS NOT NULL AND f.corporate_number IS NOT NULL
-                            THEN {differs} END AS diff_cols
-                FROM f FULL OUTER JOIN s ON f.corporate_number = s.corporate_number
-             )
-        SELECT corporate_number, status,
-               CASE WHEN diff_cols IS NOT NULL THEN to_json(diff_cols)::VARCHAR END AS differing_columns
-        FROM joined
-        WHERE status <> 'differs' OR len(diff_cols) > 0
+        SELECT corporate_number, status, NULL AS differing_columns FROM recon_keys WHERE status <> 'differs'
+        UNION ALL
+        SELECT f.corporate_number, 'differs', to_json({differs})::VARCHAR
+        FROM recon_f f JOIN recon_s s USING (corporate_number)
+        WHERE len({differs}) > 0
     """)
     select = contract_select(
         corporate_reconciliation, ["corporate_number", "status", "differing_columns"],
