@@ -172,12 +172,12 @@ def _copy_exactly(src: BinaryIO, dest: BinaryIO, size: int) -> None:
 
 
 def _text_frame(csv_path: Path) -> pl.LazyFrame:
+    # empty fields, quoted ("") or not, are NULL (null_values="" applies after unquoting)
     lf = pl.scan_csv(
-        csv_path, has_header=False, schema=CSV_SCHEMA, quote_char='"', encoding="utf8",
+        csv_path, has_header=False, schema=CSV_SCHEMA, quote_char='"', encoding="utf8", null_values="",
         row_index_name=ROW_COLUMN, row_index_offset=1, raise_if_empty=False,
     )
-    text = [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in OFFICIAL_COLUMN_NAMES]
-    return lf.select(*text, pl.col(ROW_COLUMN).cast(pl.Int64))
+    return lf.select(*OFFICIAL_COLUMN_NAMES, pl.col(ROW_COLUMN).cast(pl.Int64))
 
 
 def _stored_columns() -> list[pl.Expr]:
