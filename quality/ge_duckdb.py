@@ -29,8 +29,9 @@ The extension points used, instead of patching module globals:
 * ``kiban.unexpected_rows_count`` backs :class:`ExpectQueryToReturnNoRows`: a set-level rule (uniqueness,
   duplicates) counted in one query. GE's ``UnexpectedRowsExpectation`` fetches the failing rows *and* counts
   them (two full scans); the runner reads sample rows itself, only for checks that failed. An optional *probe*
-  (one number that is 0 only when the rule holds, e.g. ``count(*) - count(DISTINCT key)``) is tried first and
-  the exact count runs only when the probe is not 0.
+  -- an aggregate that is 0 only when the rule holds, e.g. ``count(*) - count(DISTINCT key)`` -- is the column
+  aggregate metric ``column.kiban_probe``, which GE bundles: all probes of a suite cost one scan together; the
+  exact count runs only when the probe is not 0.
 * ``column_values.castable_to`` backs :class:`ExpectColumnValuesToBeCastableTo`: ``TRY_CAST`` to a DuckDB type
   succeeds -- the cast the store will run -- and, for integer types, the text is an integer (DuckDB's cast
   would silently round ``1.5``).
@@ -49,12 +50,17 @@ from great_expectations.core.metric_domain_types import MetricDomainTypes
 from great_expectations.datasource.fluent.sql_datasource import SQLDatasource
 from great_expectations.execution_engine import SqlAlchemyExecutionEngine
 from great_expectations.expectations.expectation import BatchExpectation, ColumnMapExpectation
+from great_expectations.expectations.metrics.column_aggregate_metric_provider import (
+    ColumnAggregateMetricProvider,
+    column_aggregate_partial,
+)
 from great_expectations.expectations.metrics.map_metric_provider import (
     ColumnMapMetricProvider,
     column_condition_partial,
 )
 from great_expectations.expectations.metrics.metric_provider import metric_value
 from great_expectations.expectations.metrics.query_metric_provider import QueryMetricProvider
+from great_expectations.validator.metric_configuration import MetricConfiguration
 
 DIALECT = "duckdb"
 _INTEGER_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
@@ -182,9 +188,33 @@ class ExpectRowsToSatisfyRule(ColumnMapExpectation):
         return result
 
 
+class DuckDBProbe(ColumnAggregateMetricProvider):
+    """An aggregate SQL expression over the batch's rows (``probe_expression``), bundled with other aggregates."""
+
+    metric_name = "column.kiban_probe"
+    value_keys = ("probe_expression",)
+
+    @column_aggregate_partial(engine=DuckDBExecutionEngine)
+    def _duckdb(cls, column: Any, probe_expression: str, **kwargs: Any) -> Any:
+        return sa.literal_column(f"({probe_expression})")
+
+
 class DuckDBUnexpectedRowsCount(QueryMetricProvider):
     metric_name = "kiban.unexpected_rows_count"
-    value_keys = ("unexpected_rows_query", "probe_query")
+    value_keys = ("unexpected_rows_query", "probe_query", "probe_column")
+
+    @classmethod
+    def _get_evaluation_dependencies(cls, metric: MetricConfiguration, configuration: Any = None,
+                                     execution_engine: Any = None, runtime_configuration: dict | None = None
+                                     ) -> dict[str, MetricConfiguration]:
+        dependencies = super()._get_evaluation_dependencies(metric, configuration, execution_engine,
+                                                            runtime_configuration)
+        probe = metric.metric_value_kwargs.get("probe_query")
+        if probe:
+            domain = {**metric.metric_domain_kwargs, "column": metric.metric_value_kwargs["probe_column"]}
+            dependencies["probe"] = MetricConfiguration("column.kiban_probe", metric_domain_kwargs=domain,
+                                                        metric_value_kwargs={"probe_expression": probe})
+        return dependencies
 
     @metric_value(engine=DuckDBExecutionEngine)
     def _duckdb(cls, execution_engine: DuckDBExecutionEngine, metric_domain_kwargs: dict,
@@ -197,8 +227,7 @@ class DuckDBUnexpectedRowsCount(QueryMetricProvider):
                 query=query, batch_selectable=selectable, execution_engine=execution_engine)
             return int(execution_engine.execute_query(sa.text(sql)).scalar_one() or 0)
 
-        probe = metric_value_kwargs.get("probe_query")
-        if probe and scalar(probe) == 0:
+        if metric_value_kwargs.get("probe_query") and int(metrics["probe"] or 0) == 0:
             return 0
         return scalar(f"SELECT count(*) FROM ({metric_value_kwargs['unexpected_rows_query']}) AS unexpected_rows")
 
@@ -206,14 +235,16 @@ class DuckDBUnexpectedRowsCount(QueryMetricProvider):
 class ExpectQueryToReturnNoRows(BatchExpectation):
     """Expect ``unexpected_rows_query`` (SQL over ``{batch}``) to return no rows; only the count is computed.
 
-    ``probe_query`` (optional) returns one number that must be 0 whenever the rule holds; when it is 0 the exact
-    count is skipped. ``observed_value`` is the number of unexpected rows.
+    ``probe_query`` (optional): an aggregate SQL expression over the batch's rows that is 0 whenever the rule
+    holds (bundled with the other probes, on the domain of ``probe_column``, any column of the batch); when it is
+    0 the exact count is skipped. ``observed_value`` is the number of unexpected rows.
     """
 
     unexpected_rows_query: str
     probe_query: str | None = None
+    probe_column: str | None = None
     metric_dependencies: ClassVar[tuple[str, ...]] = ("kiban.unexpected_rows_count",)
-    success_keys: ClassVar[tuple[str, ...]] = ("unexpected_rows_query", "probe_query")
+    success_keys: ClassVar[tuple[str, ...]] = ("unexpected_rows_query", "probe_query", "probe_column")
     domain_keys: ClassVar[tuple[str, ...]] = ("batch_id", "row_condition", "condition_parser")
 
     def _validate(self, metrics: dict, runtime_configuration: dict | None = None,

@@ -23,9 +23,9 @@ class Rule:
     blocking:      a blocking failure quarantines the input; a non-blocking one is a stored warning
     violation:     row-level rules: a SQL condition over one row of ``staged``, TRUE when the row breaks the rule
                    (NULL counts as satisfied). Checked in the same single scan as the contract's column checks.
-    probe:         set-level rules, optional: ``SELECT <one number> FROM staged ...`` that is 0 only when the rule
-                   holds (e.g. ``count(*) - count(DISTINCT key)``); the exact ``failing_rows`` count runs only when
-                   the probe is not 0
+    probe:         set-level rules, optional: an aggregate SQL expression over the rows of ``staged`` that is 0
+                   only when the rule holds (e.g. ``count(*) - count(DISTINCT key)``); all probes of a suite are
+                   computed in one scan, and the exact ``failing_rows`` count runs only when a probe is not 0
     """
 
     name: str

@@ -13,11 +13,11 @@ name                       expectation                                          
 ``<col>__range``           ``min_value`` <= value <= ``max_value`` (numbers, ISO dates)      no
 ``pk__unique``             ``primary_key`` (possibly compound) is unique                     yes
 ``<rule.name>``            ``quality.rules.Rule``: row rules as a column-map condition,       rule's
-                           set rules as a counted query (optionally probed first)
+                           set rules as a counted query (an optional probe first)
 =========================  ==============================================================  ========
 
 Every column-map check -- the contract's and the row rules -- is answered by GE in one bundled aggregate query;
-each set rule costs one more query (or a cheaper probe).
+the probes of the set rules share one more scan, and a set rule runs its own query only when its probe is not 0.
 """
 
 from __future__ import annotations
@@ -107,15 +107,10 @@ def _spec(name: str, description: str, blocking: bool, column: str | None, expec
     return CheckSpec(name, description, blocking, column, expectation, failing_rows)
 
 
-def _ge_probe(probe: str) -> str:
-    body = probe.strip().rstrip(";").replace("{", "{{").replace("}", "}}")
-    return f"WITH staged AS NOT MATERIALIZED (SELECT * FROM {{batch}}) {body}"
-
-
 def _rows_spec(name: str, description: str, blocking: bool, column: str | None, failing_rows: str,
                probe: str | None = None) -> CheckSpec:
     expectation = ge_duckdb.ExpectQueryToReturnNoRows(
-        unexpected_rows_query=_ge_query(failing_rows), probe_query=_ge_probe(probe) if probe else None)
+        unexpected_rows_query=_ge_query(failing_rows), probe_query=probe, probe_column=SOURCE_ROW if probe else None)
     return _spec(name, description, blocking, column, expectation, failing_rows)
 
 

@@ -65,7 +65,7 @@ NO_DUPLICATE_ROWS = Rule(
     ),
     # Two equal rows share every column, so if no two rows share (number, 処理区分, 訂正区分) there is no
     # duplicate: one narrow distinct count settles the usual file (a 全件 lists each number once).
-    probe="SELECT count(*) - count(DISTINCT hash(corporate_number, process, correct)) FROM staged",
+    probe="count(*) - count(DISTINCT hash(corporate_number, process, correct))",
     blocking=True,
 )
 
@@ -77,7 +77,7 @@ SEQUENCE_NUMBER_UNIQUE = Rule(
         "SELECT * FROM staged WHERE TRY_CAST(sequence_number AS BIGINT) IN "
         "(SELECT TRY_CAST(sequence_number AS BIGINT) AS n FROM staged GROUP BY n HAVING count(*) > 1)"
     ),
-    probe="SELECT count(*) - count(DISTINCT TRY_CAST(sequence_number AS BIGINT)) FROM staged",
+    probe="count(*) - count(DISTINCT TRY_CAST(sequence_number AS BIGINT))",
     column="sequence_number",
     blocking=True,
 )

@@ -202,3 +202,46 @@ def test_an_empty_staged_file_validates_without_error(tmp_path):
     duckdb.sql(f"COPY (SELECT {cols}, 1::BIGINT AS _source_row WHERE false) TO '{path}'")
     report = validate(corporations, path, source_file="empty.parquet")
     assert report.row_count == 0 and report.success
+
+
+def _queries_during(fn) -> list[str]:
+    import sqlalchemy as sa
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_row_rules_share_one_scan_probes_another_and_a_zero_probe_skips_the_exact_count(tmp_path: Path) -> None:
+    path = stage(tmp_path, CLEAN)
+    row_rule = Rule("seq_small", "連番は 2 以下", column="seq", violation="TRY_CAST(seq AS INTEGER) > 2")
+    # a probe that says "holds" is trusted: the exact query (which would find rows) never runs
+    trusted = Rule("probe_trusted", "probe", "SELECT * FROM staged WHERE name = '甲'", probe="0")
+    # a probe that cannot decide (> 0) hands over to the exact count, which finds nothing here
+    exact = Rule("probe_exact", "probe", "SELECT * FROM staged WHERE name = '丁'", probe="count(*)")
+    report: list[ValidationReport] = []
+    queries = _queries_during(lambda: report.append(
+        validate(CONTRACT, path, [row_rule, trusted, exact], source_file="src.csv")))
+    assert report[0].success
+    assert report[0].result("probe_trusted").success and report[0].result("probe_exact").success
+    counting = [q for q in queries if "count(*) FROM (" in q]
+    assert len(counting) == 1 and "'丁'" in counting[0]  # only the undecided rule ran its own query
+    assert len([q for q in queries if "satisfy_rule" in q]) == 1  # the row rule: in the one column-check scan
+    probes = [q for q in queries if "kiban_probe" in q]
+    assert len(probes) == 1 and "kiban_probe_1" in probes[0]  # both probes: one scan together
+
+
+def test_a_row_rule_reports_its_failing_rows(tmp_path: Path) -> None:
+    rule = Rule("seq_small", "連番は 1 以下", column="seq", violation="TRY_CAST(seq AS INTEGER) > 1", blocking=True)
+    report = validate(CONTRACT, stage(tmp_path, CLEAN), [rule], source_file="src.csv")
+    result = report.result("seq_small")
+    assert not report.success and not result.success and result.unexpected_count == 1
+    assert result.samples == [{"file": "src.csv", "row": 2, "column": "seq", "rule": "seq_small", "value": "2"}]
