@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 
 from kiban.duck import quote_ident, quote_literal
 from quality.rules import Rule
@@ -40,9 +41,17 @@ def stage_for_checks(con: duckdb.DuckDBPyConnection, contract: Contract, files: 
         and _is_geometry(con, files, c.name) else quote_ident(c.name)
         for c in contract.columns
     )
+    # _source_row: the row's position across the files in order -- each file's first row number (from the footers)
+    # plus its file_row_number; a window over all rows (row_number() OVER ()) would run on one thread
+    starts, start = [], 0
+    for f in files:
+        starts.append(f"({quote_literal(str(f))}, {start})")
+        start += pq.read_metadata(f).num_rows
     con.execute(
-        f"COPY (SELECT {cols}, row_number() OVER () AS _source_row FROM read_parquet([{listing}], "
-        f"hive_partitioning = false)) TO {quote_literal(str(out))} (FORMAT parquet, COMPRESSION snappy)"
+        f"COPY (SELECT {cols}, file_row_number + s.first_row + 1 AS _source_row "
+        f"FROM read_parquet([{listing}], hive_partitioning = false, filename = true, file_row_number = true) r "
+        f"JOIN (VALUES {', '.join(starts)}) s(file, first_row) ON r.filename = s.file) "
+        f"TO {quote_literal(str(out))} (FORMAT parquet, COMPRESSION snappy)"
     )
     return out
 
