@@ -356,3 +356,24 @@ def test_a_failure_after_adoption_rolls_back_and_removes_the_placed_file(loaded,
     assert _published(loaded) == before
     assert set(_data_files(loaded, "corporate_events")) == events_before
     assert {p for p in data_dir.rglob("*.parquet")} == files_before  # the adopted file did not stay behind
+
+
+def test_lake_maintenance_removing_the_old_state_keeps_the_shared_events_file(home, samples):
+    from kiban.lake import LAKE, Lake
+
+    ingest_file(home, corporate_source(), samples / FULL)
+    events_file = _data_files(home, "corporate_events")[0]
+    old_state_link = _data_files(home, "corporations")[0]
+    ingest_file(home, corporate_source(), samples / DIFFS[0])  # corporations rewritten, the link superseded
+    events = _count(home, "corporate_events")
+    lake = Lake(home)
+    with lake.writer() as writer:  # DuckLake's own clean-up of files no snapshot needs any more
+        writer.con.execute("COMMIT")
+        writer.con.execute(f"CALL ducklake_expire_snapshots('{LAKE}', older_than => now() + INTERVAL 1 DAY)")
+        writer.con.execute(f"CALL ducklake_cleanup_old_files('{LAKE}', cleanup_all => true)")
+        writer.con.execute("BEGIN TRANSACTION")
+    assert not old_state_link.exists()  # the state's name for the shared bytes is gone...
+    assert events_file.exists() and events_file in _data_files(home, "corporate_events")  # ...the events' is not
+    assert _count(home, "corporate_events") == events
+    with lake.catalog_reader() as con:
+        assert con.execute("SELECT count(*) FROM corporate_events").fetchone()[0] == events
