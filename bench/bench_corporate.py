@@ -5,7 +5,10 @@ all 47 prefectures), zips it as published, serves it from 127.0.0.1 and runs the
 ``kiban ingest corporate URL``. Prints seconds per stage, rows per second, peak RSS, and the ratio to the floor
 measured in the same run: DuckDB reading the same UTF-8 CSV into Parquet (zstd).
 
-    .venv/bin/python bench/bench_corporate.py --rows 5800000
+    .venv/bin/python bench/bench_corporate.py --rows 5800000 [--next-month]
+
+``--next-month`` then loads the following month's 全件 (the same numbers, 1 in 100 renamed) onto the loaded lake:
+the path a monthly schedule takes (reconciliation against the state, then the state update).
 """
 
 from __future__ import annotations
