@@ -205,3 +205,45 @@ def test_invalid_cp932_late_in_the_file(tmp_path: Path) -> None:
 def test_neither_encoding(tmp_path: Path) -> None:
     path = _zip(tmp_path / "diff_20261102.zip", b"1,\x80\xff\xfe\x81\x7f,01\n")
     _raises(path, tmp_path, "encoding")
+
+
+@pytest.mark.parametrize("variant", ["zip64", "stored", "data_descriptor"])
+def test_zip_variants_stage_like_the_published_zip(samples: Path, tmp_path: Path, variant: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A zip64 local header, a stored (uncompressed) member and a streamed member (sizes in a data descriptor)
+    stage exactly like the published zip: the first two through the gzip hand-over, the stored one through
+    the transcoder."""
+    src = samples / "00_zenkoku_all_20261030.zip"
+    with zipfile.ZipFile(src) as zf:
+        inner = zf.namelist()[0]
+        payload = zf.read(inner)
+    target = tmp_path / variant / src.name
+    target.parent.mkdir()
+    method = zipfile.ZIP_STORED if variant == "stored" else zipfile.ZIP_DEFLATED
+    if variant == "data_descriptor":
+        with open(target, "wb") as raw:  # a non-seekable writer makes zipfile stream the member
+            class Unseekable:
+                def write(self, b: bytes) -> int:
+                    return raw.write(b)
+
+                def flush(self) -> None:
+                    raw.flush()
+
+            with zipfile.ZipFile(Unseekable(), "w", method) as zf, zf.open(inner, "w") as member:  # type: ignore[arg-type]
+                member.write(payload)
+        with zipfile.ZipFile(target) as zf:
+            assert zf.getinfo(inner).flag_bits & 0x08  # sizes after the data
+    else:
+        with zipfile.ZipFile(target, "w", method) as zf, zf.open(inner, "w", force_zip64=variant == "zip64") as m:
+            m.write(payload)
+    expected = _stage(src, tmp_path / "published")[1]
+    import registries.nta.parse as parse
+
+    handed_over: list[bool] = []
+    original = parse._deflate_member_as_gzip
+    monkeypatch.setattr(parse, "_deflate_member_as_gzip",
+                        lambda *a: handed_over.append(original(*a)) or handed_over[-1])
+    result, staged = _stage(target, tmp_path / f"{variant}-out")
+    assert result.encoding == "utf-8" and result.rows == expected.height
+    assert staged.equals(expected)
+    assert handed_over == [variant != "stored"]
