@@ -7,7 +7,8 @@ table and a failed write leaves the previous snapshot intact.
 Readers never touch the catalog: after each commit the writer rebuilds ``KIBAN_HOME/kiban.duckdb``, a small
 DuckDB file of read-only views over the exact Parquet files of the new snapshot, and swaps it in atomically
 (write a temporary file, then rename). Parquet files are immutable, so a reader holding the previous views file
-keeps reading a consistent previous snapshot. Time travel (``as_of``) attaches the catalog read-only.
+keeps reading a consistent previous snapshot; rows removed by a DuckLake delete file are left out by the views
+as the catalog leaves them out (:func:`files_view_sql`). Time travel (``as_of``) attaches the catalog read-only.
 """
 
 from __future__ import annotations
@@ -75,6 +76,29 @@ def contract_select(contract: Contract, available: list[str], extras: Mapping[st
             expr = f"CAST(NULL AS {c.duckdb_type})"
         parts.append(f"{expr} AS {quote_ident(c.name)}")
     return ", ".join(parts)
+
+
+def files_view_sql(columns: list[str], files: list[tuple]) -> str:
+    """SELECT of ``columns`` over a table's current data files, without the rows its delete files remove.
+
+    ``files`` are ``(data_file, delete_file)`` rows of ``ducklake_list_files``. A DuckLake delete file lists the
+    deleted row positions (``pos``) of one data file; they are matched by file number, not by path text.
+    """
+    select = ", ".join(quote_ident(c) for c in columns)
+    file_list = ", ".join(quote_literal(str(Path(f[0]).resolve())) for f in files)
+    deletes = [(i, f[1]) for i, f in enumerate(files) if f[1]]
+    if not deletes:
+        return f"SELECT {select} FROM read_parquet([{file_list}], union_by_name = true)"
+    data_numbers = ", ".join(f"({quote_literal(str(Path(f[0]).resolve()))}, {i})" for i, f in enumerate(files))
+    delete_numbers = ", ".join(f"({quote_literal(str(Path(d).resolve()))}, {i})" for i, d in deletes)
+    delete_list = ", ".join(quote_literal(str(Path(d).resolve())) for _, d in deletes)
+    return (
+        f"SELECT {select} FROM read_parquet([{file_list}], union_by_name = true, filename = true, "
+        f"file_row_number = true) AS d JOIN (VALUES {data_numbers}) AS df(path, file_no) ON d.filename = df.path "
+        f"WHERE NOT EXISTS (SELECT 1 FROM read_parquet([{delete_list}], filename = true) AS x "
+        f"JOIN (VALUES {delete_numbers}) AS xf(path, file_no) ON x.filename = xf.path "
+        f"WHERE xf.file_no = df.file_no AND x.pos = d.file_row_number)"
+    )
 
 
 @dataclass
@@ -229,13 +253,9 @@ class Lake:
             files = con.execute(
                 "SELECT data_file, delete_file FROM ducklake_list_files(?, ?)", [LAKE, table]
             ).fetchall()
-            if any(f[1] for f in files):
-                raise RuntimeError(f"lake table {table} has delete files; views need whole-file writes")
             columns = con.execute(f"DESCRIBE {LAKE}.{quote_ident(table)}").fetchall()
             if files:
-                file_list = ", ".join(quote_literal(str(Path(f[0]).resolve())) for f in files)
-                select = ", ".join(quote_ident(c[0]) for c in columns)
-                body = f"SELECT {select} FROM read_parquet([{file_list}], union_by_name = true)"
+                body = files_view_sql([c[0] for c in columns], files)
             else:
                 body = "SELECT " + ", ".join(
                     f"CAST(NULL AS {c[1]}) AS {quote_ident(c[0])}" for c in columns

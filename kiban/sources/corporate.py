@@ -27,7 +27,7 @@ import polars as pl
 
 from kiban.archive import RawObject
 from kiban.duck import quote_ident, quote_literal
-from kiban.lake import LAKE, LakeWriter, contract_select
+from kiban.lake import LAKE, LakeWriter, contract_select, files_view_sql
 from kiban.loads import LoadContext, Source, Staged, StagedDataset
 from registries.nta.parse import has_noncanonical_text, kind_from_name, stage_corporate_file, text_view_sql
 from registries.nta.rules import rules_for
@@ -136,18 +136,24 @@ def _file_is_new_state(con) -> bool:
     return kept == 0
 
 
+#: A state update that takes more than this share of the numbers -- or finds the state already spread over this
+#: many files -- rewrites the whole table; smaller ones (a daily 差分) delete the superseded rows and append.
+INCREMENTAL_SHARE = 0.10
+MAX_STATE_FILES = 64
+
+
 def _apply_to_state(writer: LakeWriter, load_id: str) -> int:
-    """Fold this load's latest rows into ``corporations`` (whole-table rewrite).
+    """Fold this load's latest rows into ``corporations``; returns the table's row count afterwards.
 
     Decisions are made on narrow keys only: the winner per number inside the file (``arg_max`` over
-    (更新年月日, 一連番号)), then old vs new by 更新年月日 (the newer wins, a tie goes to this load). The wide rows
-    are streamed once from the previous state's Parquet files and from this load's events: nothing wide is
-    sorted or materialised, so the full country fits the memory cap.
+    (更新年月日, 一連番号)), then old vs new by 更新年月日 (the newer wins, a tie goes to this load). A small update
+    (a daily 差分) deletes the superseded numbers and appends the new rows: a DuckLake delete file and a small
+    data file, which the views apply (``kiban.lake``). A large one rewrites the table, streaming the kept old rows
+    and the new rows once, so the full country fits the memory cap and the state never piles up delete files.
     """
     con = writer.con
     state_cols = [c.name for c in corporations.columns]
     plain = [c for c in state_cols if c not in ("is_closed", "source_file", "load_id")]
-    cols = ", ".join(quote_ident(c) for c in plain)
     e_cols = ", ".join(f"e.{quote_ident(c)}" for c in plain)
     old = _previous_state_sql(con)
     con.execute("""
@@ -157,36 +163,36 @@ def _apply_to_state(writer: LakeWriter, load_id: str) -> int:
         FROM new_events WHERE latest = '1' GROUP BY corporate_number""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE old_keys AS SELECT corporate_number, update_date FROM ({old})")
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE keep_old AS
-        SELECT o.corporate_number FROM old_keys o LEFT JOIN new_keys n USING (corporate_number)
-        WHERE n.corporate_number IS NULL OR o.update_date > n.update_date""")
-    con.execute("""
         CREATE OR REPLACE TEMP TABLE take_new AS
         SELECT n.corporate_number, n.seq FROM new_keys n LEFT JOIN old_keys o USING (corporate_number)
         WHERE o.corporate_number IS NULL OR n.update_date >= o.update_date""")
-    ordered = ", ".join(quote_ident(c) for c in state_cols)
-    return writer.replace(corporations, f"""
-        WITH merged AS (
-            SELECT * EXCLUDE (is_closed) FROM ({old})
-            WHERE corporate_number IN (SELECT corporate_number FROM keep_old)
+    taken, before = con.execute("SELECT (SELECT count(*) FROM take_new), (SELECT count(*) FROM old_keys)").fetchone()
+    files = con.execute("SELECT count(*) FROM ducklake_list_files(?, 'corporations')", [LAKE]).fetchone()[0]
+    new_rows = f"""
+        SELECT {e_cols}, e.close_date IS NOT NULL AS is_closed, e.source_file, e.load_id FROM new_events e
+        JOIN take_new t ON e.corporate_number = t.corporate_number AND e.sequence_number = t.seq
+        WHERE e.process <> '99'"""
+    if before and taken <= INCREMENTAL_SHARE * before and files < MAX_STATE_FILES:
+        con.execute(f"DELETE FROM {LAKE}.corporations WHERE corporate_number IN (SELECT corporate_number FROM take_new)")
+        writer.append(corporations, new_rows)
+    else:
+        ordered = ", ".join(quote_ident(c) for c in state_cols)
+        writer.replace(corporations, f"""
+            SELECT {ordered} FROM ({old})
+            WHERE corporate_number NOT IN (SELECT corporate_number FROM take_new)
             UNION ALL
-            SELECT {e_cols}, e.source_file, e.load_id FROM new_events e
-            JOIN take_new t ON e.corporate_number = t.corporate_number AND e.sequence_number = t.seq
-        )
-        SELECT {ordered} FROM (SELECT {cols}, close_date IS NOT NULL AS is_closed, source_file, load_id FROM merged)
-        WHERE process <> '99'
-    """)
+            {new_rows}""")
+    return con.execute(f"SELECT count(*) FROM {LAKE}.corporations").fetchone()[0]
 
 
 def _previous_state_sql(con) -> str:
-    """The state before this load, from its Parquet files: replace() empties the table before it inserts."""
-    files = [r[0] for r in con.execute(
-        "SELECT data_file FROM ducklake_list_files(?, 'corporations')", [LAKE]).fetchall()]
+    """The state before this load, read from its Parquet files minus their delete files (as the views read it):
+    replace() empties the table before it inserts, so the lake table itself cannot be read then."""
+    files = con.execute("SELECT data_file, delete_file FROM ducklake_list_files(?, 'corporations')",
+                        [LAKE]).fetchall()
     if not files:
         return f"SELECT * FROM {LAKE}.corporations WHERE false"
-    listing = ", ".join(quote_literal(str(f)) for f in files)
-    columns = ", ".join(quote_ident(c.name) for c in corporations.columns)  # files may carry more columns
-    return f"SELECT {columns} FROM read_parquet([{listing}], union_by_name = true)"
+    return files_view_sql([c.name for c in corporations.columns], files)  # files may carry more columns
 
 
 def _reconcile(writer: LakeWriter, full_file: str) -> int:

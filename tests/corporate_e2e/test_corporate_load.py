@@ -278,14 +278,37 @@ def test_a_complete_full_file_is_adopted_not_rewritten_and_equals_the_merged_sta
     assert len(fast_state) > 250
 
 
-def test_a_diff_after_the_full_file_merges_and_keeps_the_adopted_events(home, samples):
+def test_diffs_update_the_state_in_place_exactly_like_a_rewrite(home, samples, tmp_path, monkeypatch):
+    from kiban.config import paths as resolve
+    from kiban.lake import LAKE, Lake
+    from kiban.sources import corporate
+
     ingest_file(home, corporate_source(), samples / FULL)
-    before, events = _data_files(home, "corporations"), _data_files(home, "corporate_events")
-    ingest_file(home, corporate_source(), samples / DIFFS[0])
-    after = _data_files(home, "corporations")
-    assert before[0] not in after  # the state was merged and rewritten
-    assert events[0] in _data_files(home, "corporate_events") and events[0].exists()  # events keep their file
-    assert _count(home, "corporate_events") > _count(home)
+    state_file, events = _data_files(home, "corporations")[0], _data_files(home, "corporate_events")
+    for diff in DIFFS:
+        assert ingest_file(home, corporate_source(), samples / diff).status == "loaded"
+    with Lake(home).catalog_reader() as con:
+        files = con.execute(f"SELECT data_file, delete_file FROM ducklake_list_files('{LAKE}', 'corporations')"
+                            ).fetchall()
+    # small updates: the shared full-file bytes stay, superseded rows are masked by a delete file, new rows appended
+    assert (str(state_file), ) in [(f[0],) for f in files] and any(f[1] for f in files) and len(files) == 4
+    assert events[0] in _data_files(home, "corporate_events") and events[0].exists()
+
+    # the same loads with every update rewriting the table give the same state, row for row
+    other = resolve(tmp_path / "rewrite").ensure()
+    monkeypatch.setattr(corporate, "INCREMENTAL_SHARE", -1.0)
+    for f in [FULL, *DIFFS]:
+        assert ingest_file(other, corporate_source(), samples / f).status == "loaded"
+    with Lake(other).catalog_reader() as con:
+        assert all(f[1] is None for f in con.execute(
+            f"SELECT data_file, delete_file FROM ducklake_list_files('{LAKE}', 'corporations')").fetchall())
+    cols = query.run(home, "SELECT * FROM corporations LIMIT 0", fmt="csv").strip().split(",")
+    lid = cols.index("load_id")
+    strip = lambda rows: sorted(tuple(v for i, v in enumerate(r) if i != lid) for r in rows)  # noqa: E731
+    incremental, rewritten = strip(_table(home, "corporations")), strip(_table(other, "corporations"))
+    assert incremental == rewritten and len(incremental) > 250
+    with Lake(home).catalog_reader() as con:  # the views apply the delete file as DuckLake does
+        assert strip(con.execute("SELECT * FROM corporations").fetchall()) == incremental
 
 
 def test_non_canonical_but_valid_text_is_stored_through_sql_casts(home, samples, tmp_path):
@@ -358,9 +381,11 @@ def test_a_failure_after_adoption_rolls_back_and_removes_the_placed_file(loaded,
     assert {p for p in data_dir.rglob("*.parquet")} == files_before  # the adopted file did not stay behind
 
 
-def test_lake_maintenance_removing_the_old_state_keeps_the_shared_events_file(home, samples):
+def test_lake_maintenance_removing_the_old_state_keeps_the_shared_events_file(home, samples, monkeypatch):
     from kiban.lake import LAKE, Lake
+    from kiban.sources import corporate
 
+    monkeypatch.setattr(corporate, "INCREMENTAL_SHARE", -1.0)  # the diff rewrites the state
     ingest_file(home, corporate_source(), samples / FULL)
     events_file = _data_files(home, "corporate_events")[0]
     old_state_link = _data_files(home, "corporations")[0]

@@ -102,3 +102,24 @@ def test_a_new_reader_sees_the_new_views_file_while_an_old_reader_is_open(home):
             new.close()
     finally:
         old.close()
+
+
+def test_views_leave_out_rows_removed_by_delete_files(home):
+    """Partial deletes (DuckLake delete files) are applied by the views exactly as DuckLake applies them."""
+    from kiban.lake import LAKE
+
+    lake = Lake(home)
+    with lake.writer() as w:
+        w.append(T, "SELECT 'k' || i, i, DATE '2024-01-01' + CAST(i AS INTEGER) FROM range(1000) t(i)")
+    with lake.writer() as w:
+        w.append(T, "SELECT 'x' || i, 1000 + i, NULL FROM range(10) t(i)")
+    with lake.writer() as w:
+        w.con.execute(f"DELETE FROM {LAKE}.things WHERE n % 7 = 0 OR n = 1003")
+    with lake.writer() as w:
+        w.con.execute(f"DELETE FROM {LAKE}.things WHERE n IN (1, 2, 1004)")  # a second delete on the same files
+        files = w.con.execute(f"SELECT count(delete_file) FROM ducklake_list_files('{LAKE}', 'things')").fetchone()
+    assert files[0] == 2  # both data files carry deletes
+    expected = [r for r in range(1010) if not (r % 7 == 0 or r in (1003, 1, 2, 1004))]
+    assert [r[0] for r in _rows(lake, "SELECT n FROM things ORDER BY n")] == expected
+    with lake.catalog_reader() as con:
+        assert [r[0] for r in con.execute("SELECT n FROM things ORDER BY n").fetchall()] == expected
