@@ -85,13 +85,14 @@ def files_view_sql(columns: list[str], files: list[tuple]) -> str:
     deleted row positions (``pos``) of one data file; they are matched by file number, not by path text.
     """
     select = ", ".join(quote_ident(c) for c in columns)
-    file_list = ", ".join(quote_literal(str(Path(f[0]).resolve())) for f in files)
-    deletes = [(i, f[1]) for i, f in enumerate(files) if f[1]]
+    data = [quote_literal(str(Path(f[0]).resolve())) for f in files]
+    deletes = [(i, quote_literal(str(Path(f[1]).resolve()))) for i, f in enumerate(files) if f[1]]
+    file_list = ", ".join(data)
     if not deletes:
         return f"SELECT {select} FROM read_parquet([{file_list}], union_by_name = true)"
-    data_numbers = ", ".join(f"({quote_literal(str(Path(f[0]).resolve()))}, {i})" for i, f in enumerate(files))
-    delete_numbers = ", ".join(f"({quote_literal(str(Path(d).resolve()))}, {i})" for i, d in deletes)
-    delete_list = ", ".join(quote_literal(str(Path(d).resolve())) for _, d in deletes)
+    data_numbers = ", ".join(f"({path}, {i})" for i, path in enumerate(data))
+    delete_numbers = ", ".join(f"({path}, {i})" for i, path in deletes)
+    delete_list = ", ".join(path for _, path in deletes)
     return (
         f"SELECT {select} FROM read_parquet([{file_list}], union_by_name = true, filename = true, "
         f"file_row_number = true) AS d JOIN (VALUES {data_numbers}) AS df(path, file_no) ON d.filename = df.path "

@@ -41,8 +41,10 @@ STAGED_EVENTS = dataclasses.replace(
     sort_by=(),
 )
 STAGED_RULES = rules_for("corporate_events")
-#: How validation (and a store that cannot adopt the file) reads the staged file: as the received text.
+#: How validation reads the staged file: as the received text.
 STAGED_TEXT = text_view_sql("{source}")
+#: Lineage written into the staged file with every row.
+LINEAGE_COLUMNS = ("source_file", "source_sha256", "load_id", "source_kind")
 
 #: Columns compared by the reconciliation: everything but the file's 一連番号 and the event's 訂正区分 (whether the
 #: row that set the state was a correction says nothing about the state itself).
@@ -56,15 +58,13 @@ def stage(raw: RawObject, workdir: Path, load_id: str, kind: str | None = None, 
     # the archive names files by hash: stage from a link carrying the original name (zip member checks use it)
     named = workdir / raw.original_name
     named.symlink_to(raw.path)
-    lineage = [
-        pl.lit(raw.original_name).alias("source_file"),
-        pl.lit(raw.sha256).alias("source_sha256"),
-        pl.lit(load_id).alias("load_id"),
-        pl.lit(kind).alias("source_kind"),
+    values = dict(zip(LINEAGE_COLUMNS, (raw.original_name, raw.sha256, load_id, kind), strict=True))
+    extra = [
+        *(pl.lit(v).alias(name) for name, v in values.items()),
         pl.col("close_date").is_not_null().alias("is_closed"),  # for corporations, when it takes the file
     ]
     result = stage_corporate_file(named, out, kind=kind, encoding=encoding,  # type: ignore[arg-type]
-                                  extra_columns=lineage)
+                                  extra_columns=extra)
     info = {"encoding": result.encoding, "inner_name": result.inner_name, "kind": kind, "rows": result.rows}
     return Staged([StagedDataset(STAGED_EVENTS, out, STAGED_RULES, result.rows, view=STAGED_TEXT)], info)
 
@@ -86,14 +86,8 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
     adopted = None
     if has_noncanonical_text(staged.parquet):  # a valid file with non-canonical text (一連番号 "007"): cast it in SQL
         source = f"read_parquet({quote_literal(str(staged.parquet))})"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW staged AS {STAGED_TEXT.replace('{source}', source)}")
-        lineage = {
-            "source_file": quote_literal(ctx.raw.original_name),
-            "source_sha256": quote_literal(ctx.raw.sha256),
-            "load_id": quote_literal(ctx.load_id),
-            "source_kind": quote_literal(kind),
-        }
-        select = contract_select(corporate_events, list(OFFICIAL_COLUMN_NAMES), lineage)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW staged AS {text_view_sql(source, keep=LINEAGE_COLUMNS)}")
+        select = contract_select(corporate_events, [*OFFICIAL_COLUMN_NAMES, *LINEAGE_COLUMNS])
         rows = {"corporate_events": writer.append(corporate_events, f"SELECT {select} FROM staged")}
     else:
         adopted = _file_name(ctx.load_id)

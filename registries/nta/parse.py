@@ -206,9 +206,10 @@ def _stored_columns() -> list[pl.Expr]:
     return exprs
 
 
-def text_view_sql(source: str) -> str:
+def text_view_sql(source: str, keep: Sequence[str] = ()) -> str:
     """SELECT over a staged file (``source``: a relation, e.g. ``read_parquet('x.parquet')``) giving the 30
-    columns as the received text, then ``_source_row`` -- what the validation suite checks."""
+    columns as the received text, then ``_source_row`` -- what the validation suite checks -- then the staged
+    columns named in ``keep`` (e.g. lineage) as they are."""
     parts = []
     for name in OFFICIAL_COLUMN_NAMES:
         kind = TYPED_COLUMNS.get(name)
@@ -218,7 +219,7 @@ def text_view_sql(source: str) -> str:
             parts.append(f"coalesce({TEXT_PREFIX}{name}, CAST({name} AS VARCHAR)) AS {name}")
         else:
             parts.append(name)
-    return f"SELECT {', '.join(parts)}, {ROW_COLUMN} FROM {source}"
+    return f"SELECT {', '.join([*parts, ROW_COLUMN, *keep])} FROM {source}"
 
 
 def has_noncanonical_text(parquet: Path) -> bool:

@@ -118,10 +118,11 @@ def _first_point(xml: str, point_id: str) -> tuple[float, float]:
     """(X northing, Y easting) of a GM_Point of the XML, read independently of the parser."""
     from lxml import etree
 
-    ns = {"zmn": "http://www.moj.go.jp/MINJI/tizuzumen"}
+    from registries.moj_map.xmlstream import Z  # the 地図XML 座標 namespace, "{...}" form
+
     root = etree.fromstring(xml.encode("utf-8"))
-    point = root.find(f".//zmn:GM_Point[@id='{point_id}']", ns)
-    return float(point.find(".//zmn:X", ns).text), float(point.find(".//zmn:Y", ns).text)
+    point = root.find(f".//{Z}GM_Point[@id='{point_id}']")
+    return float(point.find(f".//{Z}X").text), float(point.find(f".//{Z}Y").text)
 
 
 def test_public_coordinates_land_in_the_right_place(loaded):

@@ -20,7 +20,7 @@ from registries.http import (
 )
 
 BODY = bytes(range(256)) * 4096  # 1 MiB
-URL = "https://example.test/files/00_zenkoku_all_20261030.zip?id=SECRET123&x=1"
+URL = "http://127.0.0.1:9/files/00_zenkoku_all_20261030.zip?id=SECRET123&x=1"
 
 
 class CutStream(httpx.SyncByteStream):
@@ -153,7 +153,7 @@ def test_post_with_content_disposition(tmp_path: Path) -> None:
         assert request.method == "POST" and b"selDlFileNo=15101" in request.content
         return _ok(b"PK\x03\x04data", **{"Content-Disposition": 'attachment; filename="00_zenkoku_all_20261030.zip"'})
 
-    res = download("https://example.test/download/zenken/index.html", tmp_path, client=_client(handler),
+    res = download("http://127.0.0.1:9/download/zenken/index.html", tmp_path, client=_client(handler),
                    method="POST", data={"selDlFileNo": "15101"})
     assert res.path.name == "00_zenkoku_all_20261030.zip"
     assert res.content_type is None or isinstance(res.content_type, str)
