@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kiban.config import paths as resolve  # noqa: E402
-from kiban.sources.abr import ingest_targets  # noqa: E402
+from registries.abr.load import ingest_targets  # noqa: E402
 from registries.municipalities.resolve import bundled_master  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "abr" / "mt_town_all.csv.zip"

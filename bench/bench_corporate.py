@@ -115,7 +115,7 @@ def main() -> None:
     from kiban.archive import RawArchive
     from kiban.config import paths as resolve
     from kiban.loads import ingest_raw
-    from kiban.sources.corporate import corporate_source
+    from registries.corporate.load import corporate_source
     from registries.http import download
 
     paths = resolve(work / "home").ensure()
@@ -153,7 +153,7 @@ def next_month(work: Path, paths, rows: int) -> None:
     """The monthly 全件 onto a loaded lake: same numbers, 1 in 100 renamed."""
     from kiban.archive import RawArchive
     from kiban.loads import ingest_raw
-    from kiban.sources.corporate import corporate_source
+    from registries.corporate.load import corporate_source
 
     name = "00_zenkoku_all_20261130"
     csv = work / f"{name}.csv"

@@ -81,7 +81,7 @@ def _run_ingest(paths, source, targets: tuple[str, ...]) -> None:
 @click.pass_obj
 def ingest_corporate(paths, targets: tuple[str, ...], kind: str, encoding: str) -> None:
     """国税庁 法人番号: 全件/差分 zip or CSV (Unicode or Shift_JIS), a folder of them, or a URL."""
-    from kiban.sources.corporate import corporate_source
+    from registries.corporate.load import corporate_source
 
     source = corporate_source(None if kind == "auto" else kind, None if encoding == "auto" else encoding)
     _run_ingest(paths, source, targets)
@@ -95,7 +95,7 @@ def ingest_municipalities(paths, targets: tuple[str, ...]) -> None:
 
     Replaces the tables municipalities and municipality_codes (the master carries its own history).
     """
-    from kiban.sources.municipalities import municipalities_source
+    from registries.municipalities.load import municipalities_source
 
     expanded = []
     for t in targets:
@@ -126,7 +126,7 @@ def ingest_abr(paths, targets: tuple[str, ...]) -> None:
     A file replaces its scope's rows (all / prefNN / cityNNNNNN) in its table; a set whose files were
     loaded before is skipped (same sha256).
     """
-    from kiban.sources.abr import ingest_targets
+    from registries.abr.load import ingest_targets
 
     try:
         results = ingest_targets(paths, targets)
@@ -152,8 +152,8 @@ def ingest_moj_map(paths, targets: tuple[str, ...]) -> None:
     a file with illegal XML characters is quarantined. The parcel registry (ABR join) is recomputed after.
     """
     from kiban.loads import ingest_file
-    from kiban.parcel_registry import refresh
-    from kiban.sources.moj_map import moj_map_source
+    from registries.moj_map.load import moj_map_source
+    from registries.moj_map.parcel_registry import refresh
 
     results = []
     for target in targets:
@@ -184,8 +184,8 @@ def ingest_corporate_api(paths, endpoint: str, args: tuple[str, ...]) -> None:
     Application ID from KIBAN_NTA_APP_ID (never logged); base URL from KIBAN_NTA_API_URL. Every `divide` page is
     fetched; the rows are loaded like a 差分 file with source_kind = api.
     """
-    from kiban.sources.corporate import ingest_api_result
-    from registries.nta.webapi import NtaWebApi, WebApiError
+    from registries.corporate.load import ingest_api_result
+    from registries.corporate.webapi import NtaWebApi, WebApiError
 
     api = NtaWebApi()
     try:

@@ -79,10 +79,10 @@ def _reports(paths: Paths, inst, echo: Callable[[str], None]) -> None:
 def _quarantine_example(paths: Paths, echo: Callable[[str], None]) -> None:
     """The bundled broken files go through the same path and end in quarantine, with reasons."""
     from kiban.loads import ingest_file
-    from kiban.sources.corporate import corporate_source
-    from kiban.sources.moj_map import moj_map_source
+    from registries.corporate.load import corporate_source
+    from registries.moj_map.load import moj_map_source
 
-    cases = [(corporate_source(), f) for f in sorted((SAMPLES / "nta" / "broken").glob("*.zip"))]
+    cases = [(corporate_source(), f) for f in sorted((SAMPLES / "corporate" / "broken").glob("*.zip"))]
     cases += [(moj_map_source(), f) for f in sorted((SAMPLES / "moj_map" / "broken").glob("*.zip"))]
     for source, f in cases:
         result = ingest_file(paths, source, f, source_url=str(f))

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.address import assets as address
+from pipelines.abr import assets as address
 from pipelines.common import KibanHome
 from pipelines.corporate import assets as corporate
 from pipelines.indicators import assets as indicators
-from pipelines.publish import assets as publish
-from pipelines.real_estate import assets as real_estate
+from pipelines.moj_map import assets as real_estate
+from pipelines.releases import assets as publish
 from pipelines.reports import assets as reports
 
 DOMAINS = [corporate, address, real_estate, reports, indicators, publish]

@@ -229,7 +229,7 @@ def validate(contract: Contract, parquet: str | Path | list[Path], rules: Sequen
     """Validate staged Parquet (one file or several) against ``contract`` and ``rules``.
 
     ``view``: a SELECT with ``{source}`` standing for the files, when they are stored in another layout than
-    the contract's text columns (see ``registries.nta.parse.text_view_sql``).
+    the contract's text columns (see ``registries.corporate.parse.text_view_sql``).
     """
     return run_suite(build_suite(contract, rules), parquet, source_file=source_file, sample_size=sample_size,
                      view=view)

@@ -11,9 +11,9 @@ import dagster as dg
 from kiban.archive import FetchLog, RawArchive, RawObject
 from kiban.config import Paths
 from kiban.loads import ingest_pending
-from kiban.sources.corporate import STAGED_EVENTS, STAGED_RULES, corporate_source
 from pipelines.common import LAKE_POOL, OWNER, KibanHome, ge_check_results, ge_check_specs, load_metadata
-from registries.nta.parse import diff_file_name, kind_from_name
+from registries.corporate.load import STAGED_EVENTS, STAGED_RULES, corporate_source
+from registries.corporate.parse import diff_file_name, kind_from_name
 from schemas.corporate import corporate_events, corporate_reconciliation, corporations
 
 SOURCE = "corporate"
@@ -45,7 +45,7 @@ class NtaSource(dg.ConfigurableResource):
         if self.local_dir:
             files = [p for p in self._local_files() if kind_from_name(p.name) == "full"]
             return [archive.put_file(p, source=str(p.resolve())) for p in files]
-        from registries.nta.site import fetch_full_files
+        from registries.corporate.site import fetch_full_files
 
         return [archive.put_file(d.path, original_name=d.name, source=d.url, sha256=d.sha256)
                 for d in fetch_full_files(paths.staging, base_url=self.download_url or None, variant=self.variant)]
@@ -57,7 +57,7 @@ class NtaSource(dg.ConfigurableResource):
             files = [p for p in self._local_files()
                      if p.name.startswith(stem)]
             return [archive.put_file(p, source=str(p.resolve())) for p in files]
-        from registries.nta.site import fetch_diff_files
+        from registries.corporate.site import fetch_diff_files
 
         return [archive.put_file(d.path, original_name=d.name, source=d.url, sha256=d.sha256)
                 for d in fetch_diff_files(paths.staging, day, base_url=self.download_url or None,
@@ -147,11 +147,11 @@ sensors = [load_after_diff]
 
 
 def resources(samples_dir: Path | None) -> dict[str, object]:
-    return {"nta": NtaSource(local_dir=str(samples_dir / "nta") if samples_dir else "",
+    return {"nta": NtaSource(local_dir=str(samples_dir / "corporate") if samples_dir else "",
                              download_url=os.environ.get("KIBAN_NTA_DOWNLOAD_URL", ""))}
 
 
 def sample_partitions(samples_dir: Path) -> dict[str, list[str]]:
     """差分 days present in the samples (``diff_YYYYMMDD.zip``)."""
-    days = sorted({p.name[5:13] for p in (samples_dir / "nta").glob("diff_*.zip")})
+    days = sorted({p.name[5:13] for p in (samples_dir / "corporate").glob("diff_*.zip")})
     return {"nta_diff_files": [f"{d[:4]}-{d[4:6]}-{d[6:]}" for d in days]}

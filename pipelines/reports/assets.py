@@ -15,9 +15,9 @@ import dagster as dg
 
 from kiban.intake import landing
 from kiban.intake.batch import BatchResult, ingest_landing
-from kiban.sources.reports import REPORT_SUBMISSIONS, validation_contract, validation_rules
 from pipelines.common import LAKE_POOL, OWNER, KibanHome, ge_check_specs
 from registries.reports.fields import REPORT_TYPES
+from registries.reports.load import REPORT_SUBMISSIONS, validation_contract, validation_rules
 from schemas.reports import CONTRACTS, REPORT_VERSIONS, REPORTS_LATEST
 
 GROUP = "reports"

@@ -17,7 +17,7 @@ import pyarrow as pa
 import shapely
 
 from registries.municipalities.codes import with_check_digit
-from schemas.parcels import LAND_PRICES
+from schemas.land_price import LAND_PRICES
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _LEAKED = ("_id", "_index")

@@ -43,7 +43,7 @@ from registries.moj_map.geoparquet import geo_metadata
 from registries.moj_map.xmlstream import BadCoordinate, Document, FudeRecord, read_document
 from registries.moj_map.zipwalk import iter_xml
 from registries.municipalities.codes import with_check_digit
-from schemas.parcels import PARCELS
+from schemas.moj_map import PARCELS
 
 BATCH_ROWS = 4096
 OUTSIDE, BETSUZU = "地区外", "別図"

@@ -22,7 +22,7 @@ from registries.land_price.client import (
 from registries.land_price.fetch import fetch_land_prices
 from registries.land_price.parse import parse_number, rows_from_collection, staged_schema, to_table
 from registries.land_price.tiles import lonlat_to_tile, tile_bounds, tiles_for_bbox
-from schemas.parcels import LAND_PRICES, LAND_PRICES_RULES
+from schemas.land_price import LAND_PRICES, LAND_PRICES_RULES
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "xpt002_13_7276_3225.json").read_text("utf-8"))
 SECRET = "s3cr3t-key-0123456789"

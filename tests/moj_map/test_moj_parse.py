@@ -16,7 +16,7 @@ from registries.errors import SourceError
 from registries.moj_map import crs, sample, synth
 from registries.moj_map.parse import iter_parcel_batches, stage_moj_file, staged_schema
 from registries.moj_map.xmlstream import Document, read_document
-from schemas.parcels import PARCELS, PARCELS_RULES
+from schemas.moj_map import PARCELS, PARCELS_RULES
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "moj_map"
 

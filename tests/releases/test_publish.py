@@ -15,7 +15,7 @@ from kiban.releases.manifest import sha256_file
 from kiban.releases.publish import publish
 from kiban.releases.retention import RetentionPolicy, expired, retained
 from kiban.releases.store import ReleaseStore
-from schemas.parcels import MOJ_ATTRIBUTION
+from schemas.moj_map import MOJ_ATTRIBUTION
 
 from .conftest import CORP_ROWS, PREFS, contracts, corporations_select
 

@@ -1,1 +1,0 @@
-"""Source families: how each registry lands in the lake."""

@@ -1,0 +1,102 @@
+"""法務省 登記所備付地図データ (地図XML) into the lake: ``parcels``, replaced by municipality + map.
+
+**The load unit is one published file** (``13101-0001.zip``: a zip of zips of XML, or a bare zip / XML). The
+parser (:mod:`registries.moj_map.parse`) stages one row per 筆 as GeoParquet (WKB geometry in EPSG:6668);
+the lake stores the WKB as BLOB, and readers of the views file (spatial extension loaded) turn it into a
+geometry with ``ST_GeomFromWKB(geometry)``.
+
+Staging facts kept in ``Staged.info`` (and hence in the load log): 地区外 / 別図 features excluded, 筆 in
+任意座標系 (kept, geometry NULL), 筆 left out for a dangling idref or a degenerate ring (with file, row, id).
+
+**Scope replacement**: the 地図XML of a municipality is republished yearly. A file replaces, in ``parcels``,
+every row of the same (全国地方公共団体コード, 地図名) it contains and keeps all others, as one whole-table
+rewrite inside the lake transaction (no DuckLake delete files, see ``kiban.lake``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from kiban.archive import RawObject
+from kiban.duck import quote_ident, quote_literal
+from kiban.lake import LAKE, LakeWriter, contract_select
+from kiban.loads import LoadContext, Source, Staged, StagedDataset
+from registries.moj_map.parse import stage_moj_file
+from schemas.moj_map import PARCELS, PARCELS_RULES
+
+SOURCE = "moj_map"
+MAX_ISSUES = 50
+
+
+def _scopes(parquet: Path) -> list[tuple[str, str]]:
+    """The distinct (lg_code, map_name) pairs of a staged file, sorted."""
+    table = pq.read_table(parquet, columns=["lg_code", "map_name"])
+    if table.num_rows == 0:
+        return []
+    unique = table.group_by(["lg_code", "map_name"]).aggregate([])
+    pairs = zip(unique.column("lg_code").to_pylist(), unique.column("map_name").to_pylist(), strict=True)
+    return sorted((a, b) for a, b in pairs if a is not None and b is not None)
+
+
+def stage(raw: RawObject, workdir: Path, load_id: str = "") -> Staged:
+    """Stage one published 地図XML input; file-level problems raise ``SourceError`` (-> quarantine)."""
+    out = workdir / "parcels.parquet"
+    # the archive names files by hash: stage from a link with the published name (it names the XML members)
+    named = workdir / raw.original_name
+    named.symlink_to(raw.path)
+    result = stage_moj_file(named, out)
+    arbitrary_rows = pq.read_table(out, columns=["is_arbitrary_crs"]).column("is_arbitrary_crs")
+    info = {
+        "rows": result.rows,
+        "excluded_outside": result.excluded_outside,
+        "excluded_betsuzu": result.excluded_betsuzu,
+        "arbitrary_crs": result.arbitrary,
+        "georeferenced": int(pc.sum(pc.invert(arbitrary_rows)).as_py() or 0) if len(arbitrary_rows) else 0,
+        "dangling_idref": result.dangling,
+        "row_issues": [i.to_dict() for i in result.issues[:MAX_ISSUES]],
+        "row_issue_count": len(result.issues),
+        "xml_files": list(result.files),
+        "scopes": [{"lg_code": lg, "map_name": m} for lg, m in _scopes(out)],
+    }
+    return Staged([StagedDataset(PARCELS, out, PARCELS_RULES, result.rows)], info)
+
+
+def scope_predicate(scopes: list[dict[str, str]]) -> str:
+    """SQL selecting the ``parcels`` rows a file with these (lg_code, map_name) scopes replaces."""
+    if not scopes:
+        return "false"
+    pairs = ", ".join(f"({quote_literal(s['lg_code'])}, {quote_literal(s['map_name'])})" for s in scopes)
+    return f"(lg_code, map_name) IN ({pairs})"
+
+
+def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
+    """Keep the rows outside the file's scopes, add the file's rows: one rewrite of ``parcels``."""
+    staged = ctx.staged.datasets[0]
+    con = writer.con
+    table = f"{LAKE}.{quote_ident(PARCELS.name)}"
+    writer.ensure_table(PARCELS)
+    scope = scope_predicate(ctx.staged.info["scopes"])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE parcels_keep AS SELECT * FROM {table} WHERE NOT ({scope})")
+    select = contract_select(PARCELS, PARCELS.column_names)
+    order = ", ".join(quote_ident(k) for k in PARCELS.sort_by)
+    # the staged file is GeoParquet: read its WKB as the BLOB the lake stores, not as DuckDB GEOMETRY
+    con.execute("SET enable_geoparquet_conversion = false")
+    try:
+        writer.replace(PARCELS, f"""
+            SELECT * FROM (
+                SELECT * FROM parcels_keep
+                UNION ALL
+                SELECT {select} FROM read_parquet({quote_literal(str(staged.parquet))})
+            ) ORDER BY {order}""")
+    finally:
+        con.execute("RESET enable_geoparquet_conversion")
+    con.execute("DROP TABLE parcels_keep")
+    return {PARCELS.name: staged.rows}
+
+
+def moj_map_source() -> Source:
+    """法務省 地図XML files (as published: zip of zips, zip, or XML) as a load source."""
+    return Source(name=SOURCE, stage=stage, store=store)
