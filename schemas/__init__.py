@@ -1,43 +1,43 @@
-"""Dataset contracts (one module per domain). ``all_contracts()`` lists every registered dataset."""
+"""Dataset contracts, one module per source. :func:`all_contracts` is the registry: an explicit list, so what
+the platform knows (the lake's DDL, Great Expectations suites, releases, the catalog, Dagster's asset specs)
+never depends on which modules happen to have been imported."""
 
 from __future__ import annotations
 
-from schemas.contract import CodeTable, Column, Contract
-
-_REGISTRY: dict[str, Contract] = {}
+from schemas.contract import Cadence, CodeTable, Column, Contract
 
 
-def register(contract: Contract) -> Contract:
-    """Register a contract under its name; a dataset joins the platform by being registered."""
-    existing = _REGISTRY.get(contract.name)
-    if existing is not None and existing != contract:
-        raise ValueError(f"contract {contract.name!r} registered twice with different definitions")
-    _REGISTRY[contract.name] = contract
-    return contract
+def _contracts() -> list[Contract]:
+    from schemas import abr, corporate, indicators, land_price, moj_map, municipalities, platform, reports
 
-
-def _load_all() -> None:
-    import importlib
-    import pkgutil
-
-    import schemas as pkg
-
-    for mod in pkgutil.iter_modules(pkg.__path__):
-        if mod.name != "contract":
-            importlib.import_module(f"schemas.{mod.name}")
+    return [
+        platform.LOADS,
+        corporate.corporate_events, corporate.corporations, corporate.corporate_reconciliation,
+        municipalities.MUNICIPALITIES, municipalities.MUNICIPALITY_CODES,
+        *abr.ABR_CONTRACTS.values(),
+        moj_map.PARCELS, moj_map.PARCEL_REGISTRY, moj_map.PARCEL_MATCH_RATE,
+        land_price.LAND_PRICES,
+        reports.REPORT_VERSIONS, reports.REPORTS_LATEST, reports.REPORT_SUBMISSIONS, *reports.CONTRACTS.values(),
+        indicators.INDICATOR_VALUES,
+    ]
 
 
 def all_contracts() -> dict[str, Contract]:
-    _load_all()
-    return dict(sorted(_REGISTRY.items()))
+    """Every dataset contract by name (sorted); a name defined twice is an error."""
+    out: dict[str, Contract] = {}
+    for c in _contracts():
+        if c.name in out:
+            raise ValueError(f"contract {c.name!r} is listed twice")
+        out[c.name] = c
+    return dict(sorted(out.items()))
 
 
 def get(name: str) -> Contract:
-    _load_all()
+    contracts = all_contracts()
     try:
-        return _REGISTRY[name]
+        return contracts[name]
     except KeyError:
-        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(contracts)}") from None
 
 
-__all__ = ["CodeTable", "Column", "Contract", "all_contracts", "get", "register"]
+__all__ = ["Cadence", "CodeTable", "Column", "Contract", "all_contracts", "get"]

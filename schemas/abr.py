@@ -8,7 +8,6 @@ normalised to JGD2011 lon/lat (EPSG:6668) whatever ``rep_srid`` says, ``rep_srid
 
 from __future__ import annotations
 
-from schemas import register
 from schemas.contract import CodeTable, Column, Contract
 
 LICENCE = "アドレス・ベース・レジストリ利用規約（https://www.digital.go.jp/policies/base_registry_address_tos/）"
@@ -141,11 +140,11 @@ def _cols(*names: str) -> tuple[Column, ...]:
 
 def _contract(name: str, title_ja: str, title_en: str, description: str, names: tuple[str, ...],
               key: tuple[str, ...]) -> Contract:
-    return register(Contract(
+    return Contract(
         name=name, version="1.0.0", title_ja=title_ja, title_en=title_en, description=description,
-        columns=_cols(*names), primary_key=key, sort_by=key, group="address", licence=LICENCE,
+        columns=_cols(*names), primary_key=key, sort_by=key, group="address", cadence="weekly", licence=LICENCE,
         attribution=ATTRIBUTION,
-    ))
+    )
 
 
 ABR_PREFS = _contract(

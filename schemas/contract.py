@@ -17,6 +17,10 @@ import pyarrow as pa
 
 ColumnType = Literal["string", "int32", "int64", "double", "bool", "date", "timestamp", "json", "geometry"]
 
+#: How often a dataset is expected to change (更新頻度): drives Dagster freshness policies and DCAT
+#: ``accrualPeriodicity``. ``continuous``: as reports arrive (minutes); ``irregular``: no promise.
+Cadence = Literal["continuous", "daily", "weekly", "monthly", "semiannual", "irregular"]
+
 _ARROW: dict[str, pa.DataType] = {
     "string": pa.string(),
     "int32": pa.int32(),
@@ -102,6 +106,7 @@ class Contract:
     licence: str = "CC BY 4.0"
     attribution: str = ""
     spatial: bool = False
+    cadence: Cadence = "irregular"
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]

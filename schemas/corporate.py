@@ -7,7 +7,6 @@ Code tables are the published 別紙 code lists (処理区分, 法人種別, 閉
 
 from __future__ import annotations
 
-from schemas import register
 from schemas.contract import CodeTable, Column, Contract
 
 LICENCE = "国税庁法人番号公表サイト 利用規約 (https://www.houjin-bangou.nta.go.jp/riyokiyaku/)"
@@ -210,7 +209,7 @@ _LINEAGE_EVENTS: tuple[Column, ...] = (
            codes=SOURCE_KINDS),
 )
 
-corporate_events = register(Contract(
+corporate_events = Contract(
     name="corporate_events",
     version="1.0.0",
     title_ja="法人番号 変更履歴 (全件・差分・Web-API の全レコード)",
@@ -222,12 +221,12 @@ corporate_events = register(Contract(
     columns=(*OFFICIAL_COLUMNS, *_LINEAGE_EVENTS),
     primary_key=("source_sha256", "sequence_number"),
     sort_by=("corporate_number", "update_date", "sequence_number"),
-    group="corporate",
+    group="corporate", cadence="daily",
     licence=LICENCE,
     attribution=ATTRIBUTION,
-))
+)
 
-corporations = register(Contract(
+corporations = Contract(
     name="corporations",
     version="1.0.0",
     title_ja="法人番号 現在情報",
@@ -246,10 +245,10 @@ corporations = register(Contract(
     primary_key=("corporate_number",),
     partition_by=("prefecture_code",),
     sort_by=("corporate_number",),
-    group="corporate",
+    group="corporate", cadence="daily",
     licence=LICENCE,
     attribution=ATTRIBUTION,
-))
+)
 
 RECONCILIATION_STATUS = CodeTable(
     name="nta_reconciliation_status",
@@ -260,7 +259,7 @@ RECONCILIATION_STATUS = CodeTable(
                "differs": "values differ"},
 )
 
-corporate_reconciliation = register(Contract(
+corporate_reconciliation = Contract(
     name="corporate_reconciliation",
     version="1.0.0",
     title_ja="法人番号 全件突合結果",
@@ -277,7 +276,7 @@ corporate_reconciliation = register(Contract(
     ),
     primary_key=("full_file", "corporate_number"),
     sort_by=("corporate_number",),
-    group="corporate",
+    group="corporate", cadence="monthly",
     licence=LICENCE,
     attribution=ATTRIBUTION,
-))
+)

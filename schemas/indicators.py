@@ -5,7 +5,6 @@ TODO(schemas owner): move to ``schemas/indicators.py`` (defined here so the tabl
 
 from __future__ import annotations
 
-from schemas import register
 from schemas.contract import CodeTable, Column, Contract
 
 GRAIN = CodeTable("indicator_grain", "集計単位", "grain",
@@ -13,7 +12,7 @@ GRAIN = CodeTable("indicator_grain", "集計単位", "grain",
 FRESHNESS = CodeTable("indicator_freshness", "鮮度", "freshness",
                       {"fresh": "最新 (SLA 内)", "due": "更新時期 (SLA 超過)", "overdue": "遅延 (SLA の2倍超過・未報告)"})
 
-INDICATOR_VALUES = register(Contract(
+INDICATOR_VALUES = Contract(
     name="indicator_values", version="1.0.0", title_ja="指標値 (時系列)", title_en="Indicator values (time series)",
     description="指標カタログ (kiban/indicators/catalogue.yaml) の各指標を 全国・都道府県 (・市区町村) で集計した値. "
                 "更新のたびに追記. as_known_at = その時点までに受信した報告 (received_at <= as_known_at) での値.",
@@ -37,6 +36,6 @@ INDICATOR_VALUES = register(Contract(
         Column("snapshot_id", "int64", "湖スナップショット", "lake snapshot the values were computed from"),
     ),
     primary_key=("as_known_at", "indicator_id", "grain", "area_code"),
-    sort_by=("indicator_id", "grain", "area_code", "as_known_at"), group="indicators",
+    sort_by=("indicator_id", "grain", "area_code", "as_known_at"), group="indicators", cadence="continuous",
     attribution="市区町村からの報告を集計して作成",
-))
+)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from quality.rules import Rule
-from schemas import register
 from schemas.contract import CodeTable, Column, Contract
 
 PRICE_CLASSIFICATION = CodeTable(
@@ -14,7 +13,7 @@ PRICE_CLASSIFICATION = CodeTable(
 
 REINFOLIB_ATTRIBUTION = "出典：国土交通省 不動産情報ライブラリ（地価公示・都道府県地価調査）を加工して作成"
 
-LAND_PRICES = register(Contract(
+LAND_PRICES = Contract(
     name="land_prices",
     version="1.0.0",
     title_ja="地価公示・都道府県地価調査 地点",
@@ -68,11 +67,11 @@ LAND_PRICES = register(Contract(
     ),
     primary_key=("point_id", "year", "price_classification"),
     sort_by=("city_code", "standard_lot_number"),
-    group="real_estate",
+    group="real_estate", cadence="semiannual",
     licence="不動産情報ライブラリ利用規約（出典の記載が必要）",
     attribution=REINFOLIB_ATTRIBUTION,
     spatial=True,
-))
+)
 
 LAND_PRICES_RULES: tuple[Rule, ...] = (
     Rule(

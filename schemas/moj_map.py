@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from quality.rules import Rule
-from schemas import register
 from schemas.abr import ATTRIBUTION as ABR_ATTRIBUTION
 from schemas.contract import CodeTable, Column, Contract
 
@@ -17,7 +16,7 @@ DATUM = CodeTable(
            "Tokyo": "日本測地系（Tokyo 平面直角座標系から JGD2011 へ変換）"},
 )
 
-PARCELS = register(Contract(
+PARCELS = Contract(
     name="parcels",
     version="1.0.0",
     title_ja="登記所備付地図 筆ポリゴン",
@@ -84,11 +83,11 @@ PARCELS = register(Contract(
     ),
     primary_key=("lg_code", "oaza_code", "chome_code", "koaza_code", "yobi_code", "chiban", "map_name"),
     sort_by=("lg_code", "oaza_code", "chome_code", "koaza_code", "yobi_code", "chiban"),
-    group="real_estate",
+    group="real_estate", cadence="monthly",
     licence=MOJ_LICENCE,
     attribution=MOJ_ATTRIBUTION,
     spatial=True,
-))
+)
 
 _PK = ", ".join(PARCELS.primary_key)
 _LG_CD = " + ".join(f"{w} * TRY_CAST(substr(lg_code, {i + 1}, 1) AS INTEGER)" for i, w in enumerate((6, 5, 4, 3, 2)))
@@ -158,7 +157,7 @@ REP_SOURCE = CodeTable(
 _ATTRIBUTION = f"{MOJ_ATTRIBUTION}／{ABR_ATTRIBUTION}"
 _LICENCE = f"{MOJ_LICENCE}; アドレス・ベース・レジストリ利用規約"
 
-PARCEL_REGISTRY = register(Contract(
+PARCEL_REGISTRY = Contract(
     name="parcel_registry",
     version="1.0.0",
     title_ja="地番・筆 統合台帳",
@@ -207,13 +206,13 @@ PARCEL_REGISTRY = register(Contract(
     ),
     primary_key=("lg_code", "oaza_code", "chome_code", "koaza_code", "yobi_code", "chiban", "abr_prc_id"),
     sort_by=("lg_code", "oaza_code", "chome_code", "koaza_code", "yobi_code", "chiban"),
-    group="real_estate",
+    group="real_estate", cadence="monthly",
     licence=_LICENCE,
     attribution=_ATTRIBUTION,
     spatial=True,
-))
+)
 
-PARCEL_MATCH_RATE = register(Contract(
+PARCEL_MATCH_RATE = Contract(
     name="parcel_match_rate",
     version="1.0.0",
     title_ja="地番・筆 突合率（市区町村別）",
@@ -238,7 +237,7 @@ PARCEL_MATCH_RATE = register(Contract(
     ),
     primary_key=("lg_code",),
     sort_by=("lg_code",),
-    group="real_estate",
+    group="real_estate", cadence="monthly",
     licence=_LICENCE,
     attribution=_ATTRIBUTION,
-))
+)

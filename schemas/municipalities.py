@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from schemas import register
 from schemas.contract import CodeTable, Column, Contract
 
 MUNICIPALITY_TYPE = CodeTable(
@@ -31,7 +30,7 @@ MUNICIPALITY_TYPE = CodeTable(
 
 _LG = r"[0-9]{6}"
 
-MUNICIPALITIES = register(Contract(
+MUNICIPALITIES = Contract(
     name="municipalities",
     version="1.0.0",
     title_ja="全国地方公共団体コード",
@@ -75,10 +74,10 @@ MUNICIPALITIES = register(Contract(
     ),
     primary_key=("lg_code",),
     sort_by=("lg_code",),
-    group="reference",
+    group="reference", cadence="monthly",
     licence="政府標準利用規約（第2.0版）（CC BY 4.0 互換）",
     attribution="出典: 総務省「全国地方公共団体コード」（https://www.soumu.go.jp/denshijiti/code.html）を加工して作成",
-))
+)
 
 CODE_FORM = CodeTable(
     name="municipality_code_form", ja="コードの形", en="Code form",
@@ -88,7 +87,7 @@ CODE_FORM = CodeTable(
                "pref2": "2-digit prefecture code"},
 )
 
-MUNICIPALITY_CODES = register(Contract(
+MUNICIPALITY_CODES = Contract(
     name="municipality_codes",
     version="1.0.0",
     title_ja="団体コード変換表",
@@ -109,7 +108,7 @@ MUNICIPALITY_CODES = register(Contract(
     ),
     primary_key=("form", "code"),
     sort_by=("form", "code"),
-    group="reference",
+    group="reference", cadence="monthly",
     licence=MUNICIPALITIES.licence,
     attribution=MUNICIPALITIES.attribution,
-))
+)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from schemas import register
 from schemas.contract import CodeTable, Column, Contract
 
 LOAD_STATUS = CodeTable(
@@ -10,7 +9,7 @@ LOAD_STATUS = CodeTable(
     codes={"loaded": "取込済", "duplicate": "重複（取込済の同一ファイル）", "quarantined": "隔離"},
 )
 
-LOADS = register(Contract(
+LOADS = Contract(
     name="loads",
     version="1.0.0",
     title_ja="取込履歴",
@@ -34,5 +33,5 @@ LOADS = register(Contract(
         Column("finished_at", "timestamp", "終了日時", "When processing finished", nullable=False),
     ),
     primary_key=("load_id",),
-    group="platform",
-))
+    group="platform", cadence="continuous",
+)

@@ -12,7 +12,6 @@ Japanese header used by the submission template. Bitemporal: ``as_of`` (valid ti
 
 from __future__ import annotations
 
-from schemas import register
 from schemas.contract import CodeTable, Column, Contract
 
 SCHEMA_VERSION = "1.0.0"
@@ -301,10 +300,10 @@ _KEY = ("report_id",)
 _SORT = ("report_type", "lg_code", "subject_key", "as_of", "sequence_no", "received_at")
 
 CONTRACTS: dict[str, Contract] = {
-    rt: register(Contract(
+    rt: Contract(
         name=f"report_{rt}", version=SCHEMA_VERSION, title_ja=t[0], title_en=t[1], description=t[2],
-        columns=(*ENVELOPE, *ITEMS[rt]), primary_key=_KEY, sort_by=_SORT, group=GROUP, attribution=_ATTRIBUTION,
-    ))
+        columns=(*ENVELOPE, *ITEMS[rt]), primary_key=_KEY, sort_by=_SORT, group=GROUP, cadence="continuous", attribution=_ATTRIBUTION,
+    )
     for rt, t in _TITLES.items()
 }
 
@@ -315,18 +314,47 @@ _VERSION_EXTRA: tuple[Column, ...] = (
     Column("validation_warnings", "json", "警告", "warnings [{field, rule, reason, value}]"),
 )
 
-REPORT_VERSIONS = register(Contract(
+REPORT_VERSIONS = Contract(
     name="report_versions", version=SCHEMA_VERSION, title_ja="報告 全版", title_en="All report versions",
     description="全報告種別の全版 (訂正・取消・訓練を含む). 自然キー (report_type, lg_code, subject_key, as_of); "
                 "版順 (sequence_no, received_at). 二時間軸: as_of と received_at.",
     columns=(*ENVELOPE, *_VERSION_EXTRA), primary_key=_KEY, sort_by=_SORT,
-    partition_by=("report_type",), group=GROUP, attribution=_ATTRIBUTION,
-))
+    partition_by=("report_type",), group=GROUP, cadence="continuous", attribution=_ATTRIBUTION,
+)
 
-REPORTS_LATEST = register(Contract(
+REPORTS_LATEST = Contract(
     name="reports_latest", version=SCHEMA_VERSION, title_ja="報告 最新版", title_en="Latest report per key",
     description="自然キーごとの最新版 (訓練・不受理を除外, 取消/削除は墓標として除外). "
                 "registries.reports.versions.latest_sql で導出.",
     columns=(*ENVELOPE, *_VERSION_EXTRA), primary_key=("report_type", "lg_code", "subject_key", "as_of"),
-    sort_by=_SORT, partition_by=("report_type",), group=GROUP, attribution=_ATTRIBUTION,
-))
+    sort_by=_SORT, partition_by=("report_type",), group=GROUP, cadence="continuous", attribution=_ATTRIBUTION,
+)
+
+SUBMISSION_STATUS = CodeTable(
+    "report_submission_status", "受付状況", "submission status",
+    {"received": "受付済 (処理待ち)", "accepted": "受理", "accepted_with_warnings": "受理 (警告あり)",
+     "quarantined": "不受理 (隔離)", "duplicate": "重複 (同一内容を受付済)"},
+)
+
+REPORT_SUBMISSIONS = Contract(
+    name="report_submissions", version="1.0.0", title_ja="報告 受付票", title_en="Report submissions (receipts)",
+    description="提出 (ファイル・API) ごとの受付票: 受信時のSHA-256, 受信日時, 結果, 理由. 同一内容の再提出は重複として記録.",
+    columns=(
+        Column("submission_id", "string", "受付ID", "receipt id (derived from the sha256)", nullable=False),
+        Column("sha256", "string", "SHA-256", "sha256 of the bytes as received", nullable=False,
+               pattern=r"[0-9a-f]{64}"),
+        Column("source_file", "string", "ファイル名", "file name (sanitised)", nullable=False),
+        Column("channel", "string", "受付経路", "api / file", nullable=False),
+        Column("submitted_by", "string", "提出団体コード", "lg_code of the authenticated token (API)"),
+        Column("received_at", "timestamp", "受信日時", "pipeline clock at receipt", nullable=False),
+        Column("status", "string", "受付状況", "final status", nullable=False, codes=SUBMISSION_STATUS),
+        Column("reports", "int64", "報告数", "reports (rows) in the submission"),
+        Column("report_ids", "json", "報告ID", "report ids in the submission (JSON list)"),
+        Column("errors", "json", "阻止エラー", "blocking reasons [{file,row,column,rule,value,message}]"),
+        Column("warnings", "json", "警告", "warnings"),
+        Column("duplicate_of", "string", "重複元受付ID", "submission id of the first receipt of the same bytes"),
+        Column("batch_id", "string", "バッチID", "intake batch that processed it", nullable=False),
+        Column("processed_at", "timestamp", "処理日時", "when the batch committed", nullable=False),
+    ),
+    primary_key=("submission_id", "received_at"), group=GROUP, cadence="continuous",
+)

@@ -17,8 +17,8 @@ from kiban.intake import landing
 from kiban.intake.batch import BatchResult, ingest_landing
 from pipelines.common import LAKE_POOL, OWNER, KibanHome, ge_check_specs
 from registries.reports.fields import REPORT_TYPES
-from registries.reports.load import REPORT_SUBMISSIONS, validation_contract, validation_rules
-from schemas.reports import CONTRACTS, REPORT_VERSIONS, REPORTS_LATEST
+from registries.reports.load import validation_contract, validation_rules
+from schemas.reports import CONTRACTS, REPORT_SUBMISSIONS, REPORT_VERSIONS, REPORTS_LATEST
 
 GROUP = "reports"
 OP_NAME = "reports_intake"

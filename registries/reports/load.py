@@ -43,39 +43,8 @@ from registries.reports.model import Submission
 from registries.reports.records import staged_table, typed_table, versions_table
 from registries.reports.rules import rules_for
 from registries.reports.versions import latest_sql
-from schemas import register
-from schemas.contract import CodeTable, Column, Contract
-from schemas.reports import CONTRACTS, GROUP, REPORT_VERSIONS, REPORTS_LATEST
-
-SUBMISSION_STATUS = CodeTable(
-    "report_submission_status", "受付状況", "submission status",
-    {"received": "受付済 (処理待ち)", "accepted": "受理", "accepted_with_warnings": "受理 (警告あり)",
-     "quarantined": "不受理 (隔離)", "duplicate": "重複 (同一内容を受付済)"},
-)
-
-REPORT_SUBMISSIONS = register(Contract(
-    name="report_submissions", version="1.0.0", title_ja="報告 受付票", title_en="Report submissions (receipts)",
-    description="提出 (ファイル・API) ごとの受付票: 受信時のSHA-256, 受信日時, 結果, 理由. 同一内容の再提出は重複として記録.",
-    columns=(
-        Column("submission_id", "string", "受付ID", "receipt id (derived from the sha256)", nullable=False),
-        Column("sha256", "string", "SHA-256", "sha256 of the bytes as received", nullable=False,
-               pattern=r"[0-9a-f]{64}"),
-        Column("source_file", "string", "ファイル名", "file name (sanitised)", nullable=False),
-        Column("channel", "string", "受付経路", "api / file", nullable=False),
-        Column("submitted_by", "string", "提出団体コード", "lg_code of the authenticated token (API)"),
-        Column("received_at", "timestamp", "受信日時", "pipeline clock at receipt", nullable=False),
-        Column("status", "string", "受付状況", "final status", nullable=False, codes=SUBMISSION_STATUS),
-        Column("reports", "int64", "報告数", "reports (rows) in the submission"),
-        Column("report_ids", "json", "報告ID", "report ids in the submission (JSON list)"),
-        Column("errors", "json", "阻止エラー", "blocking reasons [{file,row,column,rule,value,message}]"),
-        Column("warnings", "json", "警告", "warnings"),
-        Column("duplicate_of", "string", "重複元受付ID", "submission id of the first receipt of the same bytes"),
-        Column("batch_id", "string", "バッチID", "intake batch that processed it", nullable=False),
-        Column("processed_at", "timestamp", "処理日時", "when the batch committed", nullable=False),
-    ),
-    primary_key=("submission_id", "received_at"), group=GROUP,
-))
-
+from schemas.contract import Column, Contract
+from schemas.reports import CONTRACTS, REPORT_SUBMISSIONS, REPORT_VERSIONS, REPORTS_LATEST
 
 # ---------------------------------------------------------------------------------------- validation suite
 
