@@ -114,7 +114,7 @@ def main() -> None:
     shutil.rmtree(work / "home", ignore_errors=True)
     from kiban.archive import RawArchive
     from kiban.config import paths as resolve
-    from kiban.loads import ingest_raw
+    from kiban.load.files import load_raw as ingest_raw
     from registries.corporate.load import corporate_source
     from registries.http import download
 
@@ -152,7 +152,7 @@ def main() -> None:
 def next_month(work: Path, paths, rows: int) -> None:
     """The monthly 全件 onto a loaded lake: same numbers, 1 in 100 renamed."""
     from kiban.archive import RawArchive
-    from kiban.loads import ingest_raw
+    from kiban.load.files import load_raw as ingest_raw
     from registries.corporate.load import corporate_source
 
     name = "00_zenkoku_all_20261130"

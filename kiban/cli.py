@@ -56,7 +56,7 @@ def _fetch_if_url(paths, target: str) -> tuple[Path, str | None]:
 
 
 def _run_ingest(paths, source, targets: tuple[str, ...]) -> None:
-    from kiban.loads import ingest_file
+    from kiban.load.files import ingest_file
 
     failed = 0
     for target in targets:
@@ -151,7 +151,7 @@ def ingest_moj_map(paths, targets: tuple[str, ...]) -> None:
     A file replaces the parcels of the (団体, 地図名) scopes it holds; 地区外/別図 are excluded and counted;
     a file with illegal XML characters is quarantined. The parcel registry (ABR join) is recomputed after.
     """
-    from kiban.loads import ingest_file
+    from kiban.load.files import ingest_file
     from registries.moj_map.load import moj_map_source
     from registries.moj_map.parcel_registry import refresh
 

@@ -72,5 +72,12 @@ def kiban_home() -> Path:
     return Path(os.environ.get("KIBAN_HOME", "data")).resolve()
 
 
-def paths(home: Path | str | None = None) -> Paths:
-    return Paths(Path(home).resolve() if home is not None else kiban_home())
+def paths(home: Paths | os.PathLike[str] | str | None = None) -> Paths:
+    """The ``Paths`` of a home given as a ``Paths``, a path, or nothing (``KIBAN_HOME``); anything else raises."""
+    if home is None:
+        return Paths(kiban_home())
+    if isinstance(home, Paths):
+        return home
+    if isinstance(home, str | os.PathLike):
+        return Paths(Path(home).resolve())
+    raise TypeError(f"a Kiban home is a path or a Paths, not {type(home).__name__}")

@@ -78,7 +78,7 @@ def _reports(paths: Paths, inst, echo: Callable[[str], None]) -> None:
 
 def _quarantine_example(paths: Paths, echo: Callable[[str], None]) -> None:
     """The bundled broken files go through the same path and end in quarantine, with reasons."""
-    from kiban.loads import ingest_file
+    from kiban.load.files import ingest_file
     from registries.corporate.load import corporate_source
     from registries.moj_map.load import moj_map_source
 

@@ -31,19 +31,21 @@ from schemas.contract import Contract
 
 LAKE = "lake"
 
-#: Modules that contribute derived views to the views file. Each exposes
-#: ``derived_views(tables: set[str]) -> dict[str, str]`` (view name -> SELECT over the table views), given the
-#: lake tables that exist; views are created in dict order after the table views.
-DERIVED_VIEW_MODULES: list[str] = []
 
+class NoKibanData(FileNotFoundError):
+    """A read-only command found no Kiban data: it never creates a home."""
+
+    def __init__(self, home: Path) -> None:
+        super().__init__(f"no Kiban data at {home}; set KIBAN_HOME (or --home) to a Kiban home, "
+                         "or create one with `kiban demo` or `kiban ingest ...`")
+        self.home = home
 
 def derived_views(tables: set[str]) -> dict[str, str]:
-    import importlib
+    """Views over lake tables that some contracts are (``Contract.derived_sql``), given the tables that exist."""
+    from schemas import all_contracts
 
-    out: dict[str, str] = {}
-    for name in DERIVED_VIEW_MODULES:
-        out.update(importlib.import_module(name).derived_views(tables))
-    return out
+    return {c.name: c.derived_sql for c in all_contracts().values()
+            if c.derived_sql is not None and set(c.derived_from) <= tables}
 
 
 def cast_expression(contract: Contract, column: str, source: str) -> str:
@@ -110,10 +112,19 @@ class LakeWriter:
     data_path: Path | None = None  # the lake's DATA_PATH: where adopted files are placed
     adopted: list[Path] = field(default_factory=list)  # files placed by adopt(); removed if the write fails
 
+    ensured: set[str] = field(default_factory=set)
+
     def ensure_table(self, contract: Contract) -> None:
-        self.con.execute(
-            f"CREATE TABLE IF NOT EXISTS {LAKE}.{quote_ident(contract.name)} ({contract.duckdb_columns()})"
-        )
+        """Create the table, or add the columns a newer contract version has (existing rows read NULL there)."""
+        if contract.name in self.ensured:
+            return
+        table = f"{LAKE}.{quote_ident(contract.name)}"
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({contract.duckdb_columns()})")
+        have = {r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()}
+        for c in contract.columns:
+            if c.name not in have:
+                self.con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_ident(c.name)} {c.duckdb_type}")
+        self.ensured.add(contract.name)
 
     def append(self, contract: Contract, select_sql: str) -> int:
         """Append the rows of ``select_sql`` (which must yield the contract's columns in order)."""
@@ -173,7 +184,30 @@ class Lake:
     """The lake under one ``KIBAN_HOME``."""
 
     def __init__(self, paths: Paths) -> None:
-        self.paths = paths.ensure()
+        self.paths = paths
+
+    @property
+    def _stale_marker(self) -> Path:
+        """Present from just before a commit until the views file shows it: a kill in between leaves it."""
+        return self.paths.lake / ".views-stale"
+
+    def exists(self) -> bool:
+        return self.paths.catalog.exists()
+
+    def readable(self) -> bool:
+        return self.paths.views_db.exists() or self.exists()
+
+    def _writer_active(self) -> bool:
+        lock_path = self.paths.lake / ".writer.lock"
+        if not lock_path.exists():
+            return False
+        with open(lock_path) as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            return False
 
     # -- connections -------------------------------------------------------------------------------------------
     def _attach(self, con: duckdb.DuckDBPyConnection, *, read_only: bool, as_of: datetime | str | None = None
@@ -192,23 +226,30 @@ class Lake:
     @contextlib.contextmanager
     def writer(self, *, extra_views: Mapping[str, str] | None = None) -> Iterator[LakeWriter]:
         """One atomic write: everything done on the yielded writer commits together or not at all."""
+        self.paths.ensure()
         lock_path = self.paths.lake / ".writer.lock"
         with open(lock_path, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             con = connect(extensions=("ducklake",))
             try:
                 self._attach(con, read_only=False)
+                if self._stale_marker.exists():  # a writer was killed between its commit and its views
+                    self.refresh_views(con, extra_views=extra_views)
+                    self._stale_marker.unlink(missing_ok=True)
                 con.execute("BEGIN TRANSACTION")
                 writer = LakeWriter(con, self.paths.lake_data)
                 try:
                     yield writer
+                    self._stale_marker.touch()
                     con.execute("COMMIT")
                 except BaseException:
                     con.execute("ROLLBACK")
                     for placed in writer.adopted:
                         placed.unlink(missing_ok=True)
+                    self._stale_marker.unlink(missing_ok=True)
                     raise
                 self.refresh_views(con, extra_views=extra_views)
+                self._stale_marker.unlink(missing_ok=True)
             finally:
                 con.close()
 
@@ -235,9 +276,17 @@ class Lake:
 
         ``spatial`` loads DuckDB spatial for analysts (ST_* functions); internal look-ups skip it (0.3 s).
         """
-        if not self.paths.views_db.exists():
-            with self.writer():
-                pass
+        if not self.readable():
+            raise NoKibanData(self.paths.home)
+        if not self.paths.views_db.exists() or (self._stale_marker.exists() and not self._writer_active()):
+            # no views file yet, or a writer died after its commit: read the catalog itself (read-only), so
+            # every commit is seen; the next writer rebuilds the views file
+            con = connect(extensions=("ducklake", "spatial") if spatial else ("ducklake",))
+            self._attach(con, read_only=True)
+            con.execute(f"USE {LAKE}")
+            for name, sql in derived_views(set(existing_tables(con))).items():
+                con.execute(f"CREATE TEMP VIEW {quote_ident(name)} AS {sql}")
+            return con
         # Attach into a fresh in-memory database rather than connect(path): DuckDB caches open database
         # instances by path within a process, so connect(path) could hand back the previous views file.
         con = connect(extensions=("spatial",) if spatial else ())
@@ -282,7 +331,10 @@ class Lake:
         return target
 
     def snapshot_id(self) -> int | None:
-        if not self.paths.views_db.exists():
+        if not self.paths.views_db.exists() or not self.readable():
             return None
         with contextlib.closing(self.reader(spatial=False)) as con:
-            return con.execute("SELECT snapshot_id FROM _kiban_snapshot").fetchone()[0]
+            try:
+                return con.execute("SELECT snapshot_id FROM _kiban_snapshot").fetchone()[0]
+            except duckdb.CatalogException:  # reading the catalog itself (see reader)
+                return con.execute(f"SELECT max(snapshot_id) FROM {LAKE}.snapshots()").fetchone()[0]

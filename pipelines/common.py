@@ -8,7 +8,7 @@ import dagster as dg
 
 from kiban.config import Paths, kiban_home
 from kiban.config import paths as resolve_paths
-from kiban.loads import LoadResult
+from kiban.load import LoadResult
 from quality.rules import Rule
 from quality.runner import check_specs
 from schemas.contract import Contract

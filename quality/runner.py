@@ -140,7 +140,8 @@ def _rows_samples(spec: CheckSpec, connection: sa.Connection, file: str, limit: 
     sql = (f"SELECT * FROM ({spec.failing_rows.strip().rstrip(';')}\n) AS f "
            f"ORDER BY {quote(SOURCE_ROW)} LIMIT {int(limit)}")
     rows = connection.execute(sa.text(sql)).mappings().all()
-    return [_sample(file, r.get(SOURCE_ROW), spec.column, spec.name, _value_of(dict(r), spec.column)) for r in rows]
+    return [_sample(file, r.get(SOURCE_ROW), r.get("_failed_column", spec.column), spec.name,
+                    r["_failed_value"] if "_failed_column" in r else _value_of(dict(r), spec.column)) for r in rows]
 
 
 def _exception_message(info: dict[str, Any]) -> str | None:
@@ -182,14 +183,45 @@ def _index_by_check(gx_results: Sequence[Any]) -> dict[str, Any]:
     return {r.expectation_config.meta["check"]: r for r in gx_results}
 
 
+def context_view_sql(name: str, parquet: str | Path) -> str:
+    """A context relation for rules (e.g. the municipality master), read from Parquet."""
+    if not name.isidentifier():
+        raise ValueError(f"context relation name {name!r} is not an identifier")
+    return f"CREATE OR REPLACE VIEW {quote(name)} AS SELECT * FROM read_parquet({_sql_string(str(parquet))})"
+
+
+def batch_view_sql(files: Sequence[Path]) -> tuple[str, list[int]]:
+    """``staged`` over several staged files with ``_source_row`` made unique: file i's numbers follow file i-1's.
+
+    ``_source_row`` of a staged file is a positive record number (not necessarily dense). Returns the view and the
+    offset of every file (record r of file i is ``offsets[i] + r`` in ``staged``).
+    """
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    offsets, total, rows = [], 0, 0
+    for f in files:
+        offsets.append(total)
+        numbers = pq.read_table(str(f), columns=[SOURCE_ROW]).column(SOURCE_ROW)
+        rows += len(numbers)
+        total += int(pc.max(numbers).as_py() or 0)
+    values = ", ".join(f"({_sql_string(str(Path(f)))}, {o})" for f, o in zip(files, offsets, strict=True))
+    listing = ", ".join(_sql_string(str(Path(f))) for f in files)
+    kind = "TEMP TABLE" if rows <= IN_MEMORY_ROWS else "VIEW"
+    sql = (f"CREATE OR REPLACE {kind} staged AS SELECT * EXCLUDE (filename, _kiban_file, _kiban_offset) REPLACE "
+           f"({quote(SOURCE_ROW)} + _kiban_offset AS {quote(SOURCE_ROW)}) FROM read_parquet([{listing}], "
+           f"filename = true) JOIN (VALUES {values}) AS _o(_kiban_file, _kiban_offset) ON filename = _kiban_file")
+    return sql, offsets
+
+
 def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, source_file: str,
-              sample_size: int = 20, view: str | None = None) -> ValidationReport:
+              sample_size: int = 20, view: str | None = None, context: dict[str, Path] | None = None,
+              staged_sql: str | None = None) -> ValidationReport:
     """Run an already built suite on staged Parquet (see :func:`validate`)."""
-    context = ge_duckdb.ephemeral_context()
-    datasource = context.data_sources.add_duckdb(
-        name=f"kiban_{suite.dataset}_{next(_counter)}",
-        init_sql=[*resource_settings(), staged_view_sql(parquet, view)],
-    )
+    gx_context = ge_duckdb.ephemeral_context()
+    init = [*resource_settings(), staged_sql or staged_view_sql(parquet, view)]
+    init += [context_view_sql(name, path) for name, path in (context or {}).items()]
+    datasource = gx_context.data_sources.add_duckdb(name=f"kiban_{suite.dataset}_{next(_counter)}", init_sql=init)
     engine = datasource.get_execution_engine()
     try:
         batch = datasource.add_table_asset("staged", table_name="staged") \
@@ -225,11 +257,57 @@ def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, s
 
 
 def validate(contract: Contract, parquet: str | Path | list[Path], rules: Sequence[Rule] = (), *,
-             source_file: str, sample_size: int = 20, view: str | None = None) -> ValidationReport:
+             source_file: str, sample_size: int = 20, view: str | None = None,
+             context: dict[str, Path] | None = None) -> ValidationReport:
     """Validate staged Parquet (one file or several) against ``contract`` and ``rules``.
 
     ``view``: a SELECT with ``{source}`` standing for the files, when they are stored in another layout than
     the contract's text columns (see ``registries.corporate.parse.text_view_sql``).
+    ``context``: further relations the rules may read (name -> Parquet), e.g. the municipality master.
     """
     return run_suite(build_suite(contract, rules), parquet, source_file=source_file, sample_size=sample_size,
-                     view=view)
+                     view=view, context=context)
+
+
+#: Failing rows read back per failing check in a batch: enough to name every failing input of a batch.
+BATCH_SAMPLES = 100_000
+
+
+def validate_batch(contract: Contract, files: Sequence[Path], rules: Sequence[Rule] = (), *,
+                   source_files: Sequence[str], context: dict[str, Path] | None = None
+                   ) -> list[ValidationReport]:
+    """Validate the staged files of several inputs in ONE suite run; one report per input.
+
+    The suite runs over all files at once (one set of scans however many inputs), then every failing row is
+    attributed to its input by its ``_source_row`` range, so each input passes or fails on its own rows only.
+    A failing check that names no row (a table-level check) fails every input.
+    """
+    sql, offsets = batch_view_sql(files)
+    whole = run_suite(build_suite(contract, rules), list(files), source_file="batch", sample_size=BATCH_SAMPLES,
+                      context=context, staged_sql=sql)
+    bounds = [*offsets[1:], None]
+    reports = []
+    for i, (start, end) in enumerate(zip(offsets, bounds, strict=True)):
+        results, rows = [], 0
+        for r in whole.results:
+            if r.success:
+                results.append(CheckResult(r.name, r.column, r.rule_description, r.blocking, True, 0, 0, []))
+                continue
+            mine = [{**smp, "file": source_files[i], "row": smp["row"] - start}
+                    for smp in r.samples
+                    if isinstance(smp.get("row"), int) and smp["row"] > start and (end is None or smp["row"] <= end)]
+            unattributed = r.error is not None or not any(isinstance(smp.get("row"), int) for smp in r.samples)
+            failed = bool(mine) or unattributed
+            samples = mine[:20] if mine else ([{**smp, "file": source_files[i]} for smp in r.samples[:1]]
+                                              if unattributed else [])
+            results.append(CheckResult(r.name, r.column, r.rule_description, r.blocking, not failed, 0,
+                                       len(mine) if failed and mine else (None if unattributed else 0),
+                                       samples, r.error))
+        import pyarrow.parquet as pq
+
+        rows = pq.ParquetFile(str(files[i])).metadata.num_rows
+        for r in results:
+            r.element_count = rows
+        success = not any(r.blocking and not r.success for r in results)
+        reports.append(ValidationReport(whole.dataset, source_files[i], rows, success, results, whole.engine))
+    return reports

@@ -107,6 +107,12 @@ class Contract:
     attribution: str = ""
     spatial: bool = False
     cadence: Cadence = "irregular"
+    #: How the column checks are compiled (``quality.suite.build_suite``): one per column and kind, or one per
+    #: kind over all columns (wide forms validated at a high rate).
+    checks: Literal["column", "kind"] = "column"
+    #: A dataset that is a view over other datasets (no table of its own): its SELECT, and the tables it reads.
+    derived_sql: str | None = None
+    derived_from: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -132,6 +138,19 @@ class Contract:
             for c in self.columns
         ]
         return pa.schema(fields, metadata={"contract": self.name, "version": self.version})
+
+    def row(self, **values: object) -> dict[str, object]:
+        """One row of this dataset, in column order; an unknown or a missing column raises ``KeyError``."""
+        names = self.column_names
+        unknown = [k for k in values if k not in names]
+        missing = [n for n in names if n not in values]
+        if unknown or missing:
+            raise KeyError(f"{self.name}: unknown columns {unknown}, missing columns {missing}")
+        return {n: values[n] for n in names}
+
+    def arrow_table(self, rows: list[dict[str, object]]) -> pa.Table:
+        """Rows built with :meth:`row` as an Arrow table of the contract's schema."""
+        return pa.Table.from_pylist(rows, schema=self.arrow_schema())
 
     def duckdb_columns(self) -> str:
         """Column list for ``CREATE TABLE name (...)``."""

@@ -302,7 +302,8 @@ _SORT = ("report_type", "lg_code", "subject_key", "as_of", "sequence_no", "recei
 CONTRACTS: dict[str, Contract] = {
     rt: Contract(
         name=f"report_{rt}", version=SCHEMA_VERSION, title_ja=t[0], title_en=t[1], description=t[2],
-        columns=(*ENVELOPE, *ITEMS[rt]), primary_key=_KEY, sort_by=_SORT, group=GROUP, cadence="continuous", attribution=_ATTRIBUTION,
+        columns=(*ENVELOPE, *ITEMS[rt]), primary_key=_KEY, sort_by=_SORT, group=GROUP, cadence="continuous",
+        attribution=_ATTRIBUTION, checks="kind",
     )
     for rt, t in _TITLES.items()
 }
@@ -338,13 +339,14 @@ SUBMISSION_STATUS = CodeTable(
 
 REPORT_SUBMISSIONS = Contract(
     name="report_submissions", version="1.0.0", title_ja="報告 受付票", title_en="Report submissions (receipts)",
-    description="提出 (ファイル・API) ごとの受付票: 受信時のSHA-256, 受信日時, 結果, 理由. 同一内容の再提出は重複として記録.",
+    description="提出 (ファイル・API) ごとの受付票: 受信時のSHA-256, 受信日時, 結果, 理由. 同一内容の再提出は重複として記録. "
+                "取込履歴 (loads) のビュー: 受付票は台帳そのもの.",
     columns=(
-        Column("submission_id", "string", "受付ID", "receipt id (derived from the sha256)", nullable=False),
+        Column("submission_id", "string", "受付ID", "receipt id (the load_id of the submission)", nullable=False),
         Column("sha256", "string", "SHA-256", "sha256 of the bytes as received", nullable=False,
                pattern=r"[0-9a-f]{64}"),
         Column("source_file", "string", "ファイル名", "file name (sanitised)", nullable=False),
-        Column("channel", "string", "受付経路", "api / file", nullable=False),
+        Column("channel", "string", "受付経路", "api / landing / file", nullable=False),
         Column("submitted_by", "string", "提出団体コード", "lg_code of the authenticated token (API)"),
         Column("received_at", "timestamp", "受信日時", "pipeline clock at receipt", nullable=False),
         Column("status", "string", "受付状況", "final status", nullable=False, codes=SUBMISSION_STATUS),
@@ -352,9 +354,23 @@ REPORT_SUBMISSIONS = Contract(
         Column("report_ids", "json", "報告ID", "report ids in the submission (JSON list)"),
         Column("errors", "json", "阻止エラー", "blocking reasons [{file,row,column,rule,value,message}]"),
         Column("warnings", "json", "警告", "warnings"),
-        Column("duplicate_of", "string", "重複元受付ID", "submission id of the first receipt of the same bytes"),
+        Column("duplicate_of", "string", "重複元受付ID", "submission id of the first load of the same bytes"),
         Column("batch_id", "string", "バッチID", "intake batch that processed it", nullable=False),
         Column("processed_at", "timestamp", "処理日時", "when the batch committed", nullable=False),
     ),
     primary_key=("submission_id", "received_at"), group=GROUP, cadence="continuous",
+    derived_from=("loads",),
+    derived_sql=(
+        "SELECT load_id AS submission_id, sha256, source_file, channel, "
+        "json_extract_string(submitted_by, '$.lg_code') AS submitted_by, received_at, "
+        "CASE WHEN status <> 'loaded' THEN status "
+        "WHEN coalesce(json_array_length(json_extract(detail, '$.warnings')), 0) > 0 "
+        "THEN 'accepted_with_warnings' ELSE 'accepted' END AS status, "
+        "TRY_CAST(json_extract(detail, '$.info.reports') AS BIGINT) AS reports, "
+        "CAST(json_extract(detail, '$.info.report_ids') AS VARCHAR) AS report_ids, "
+        "CAST(json_extract(detail, '$.errors') AS VARCHAR) AS errors, "
+        "CAST(json_extract(detail, '$.warnings') AS VARCHAR) AS warnings, "
+        "duplicate_of, batch_id, finished_at AS processed_at "
+        "FROM loads WHERE source = 'reports'"
+    ),
 )

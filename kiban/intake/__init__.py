@@ -1,9 +1,9 @@
-"""Municipal report intake (報告受付): landing folder, HTTP submissions, tokens, receipts, batches.
+"""Municipal report intake (報告受付): the durable queue, the intake service, the landing folder, tokens, receipts.
 
-Every submission follows one path (:func:`kiban.intake.batch.process_batch`): archived as received
-(``RawArchive``, content-addressed) with a receipt, parsed and validated (pure Python, then one Great
-Expectations run per report type per batch), and stored in ONE lake transaction per batch. A submission with
-a blocking error is quarantined on its own (with a report its submitter can fetch); the rest of the batch is
-stored. See ``docs`` in each module: ``landing`` (partially written files), ``tokens`` (who may submit what),
-``receipts`` (受付票), ``batcher`` (the HTTP server's background writer).
+Every submission -- an HTTP body, a landed file, ``kiban reports ingest`` -- is archived as received and goes
+through the one load use case (:func:`kiban.load.runner.run_batch` with ``registries.reports.load``): parsed,
+authorised against the identity stored with it, validated by Great Expectations (one run per report type per
+batch), stored in one lake transaction per batch, and recorded in the ledger with its reasons. See ``queue``
+(durable before 202), ``service`` (the long-lived writer), ``landing`` (partially written files, links),
+``tokens`` (who may submit what) and ``receipts`` (受付票).
 """

@@ -27,9 +27,12 @@ def template(report_type: str, fmt: str, output: Path) -> None:
 
 
 def _describe(r) -> str:
-    line = f"{r.status.upper():24s} {r.source_file}  {r.submission_id}  ({len(r.report_ids)} reports)"
-    if len(r.arrivals) > 1:
-        line += "  [same content received before: stored once]"
+    from kiban.intake.receipts import from_result
+
+    rec = from_result(r)
+    line = f"{rec.status.upper():24s} {r.source_file}  {r.load_id}  ({len(rec.report_ids)} reports)"
+    if r.status == "duplicate":
+        line += f"  [same content loaded before by {r.duplicate_of}]"
     for e in r.errors[:20]:
         where = f" row {e.get('row')}" if e.get("row") is not None else ""
         where += f" {e.get('column')}" if e.get("column") else ""
@@ -46,20 +49,27 @@ def _describe(r) -> str:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.pass_obj
 def ingest(paths, files: tuple[Path, ...]) -> None:
-    """Archive and process FILES (CSV/XLSX/JSON, or folders of them) as one batch.
+    """Archive and load FILES (CSV/XLSX/JSON, or folders of them) as one batch.
 
     Exit status 0 when every submission was accepted, 1 when any was quarantined (reasons printed).
     """
-    from kiban.intake.batch import ingest_files
+    import time
 
+    from kiban.archive import RawArchive
+    from kiban.load import Arrival
+    from kiban.load.runner import run_batch
+    from registries.reports.load import reports_source
+
+    t0 = time.perf_counter()
     expanded = [p for f in files for p in (sorted(x for x in f.rglob("*") if x.is_file()) if f.is_dir() else [f])]
-    result = ingest_files(paths, expanded)
-    for r in result.receipts:
+    archive = RawArchive(paths.raw)
+    results = run_batch(paths, reports_source(), [Arrival(archive.put_file(f), channel="file") for f in expanded])
+    for r in results:
         click.echo(_describe(r))
-    counts = ", ".join(f"{k}={v}" for k, v in result.rows.items())
-    click.echo(f"batch {result.batch_id}: {len(result.receipts)} submissions in {result.seconds.get('total')} s"
-               f" ({counts})")
-    if not result.ok:
+    stored = sum(r.rows.get("report_versions", 0) for r in results)
+    click.echo(f"batch {results[0].batch_id if results else '-'}: {len(results)} submissions, {stored} report "
+               f"versions stored in {time.perf_counter() - t0:.1f} s")
+    if any(r.status == "quarantined" for r in results):
         sys.exit(1)
 
 

@@ -6,18 +6,23 @@ rename into place (atomic on one file system) -- and (b) its mtime is at least `
 copy still in progress (which keeps touching the mtime) is left for the next tick. ``received_at`` of a landed
 file is its mtime: the moment it finished landing.
 
-After a file is archived (``RawArchive``) and has its receipt, it is removed from the landing folder: the
-archive keeps the bytes, the receipt keeps the name. Files in sub-folders are ignored.
+After a file is archived (``RawArchive``) and durably queued (:mod:`kiban.intake.queue`), it is removed from the
+landing folder: the archive keeps the bytes, the queue record the name. Files in sub-folders are ignored, and so
+are symbolic links: the landing folder is a drop box, never a way to make Kiban read a file elsewhere.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from kiban.config import Paths
+from kiban.intake.queue import IntakeQueue, Queued
+from kiban.load import LoadResult
+from registries.reports.safety import safe_filename
 
 IGNORED_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp")
 DEFAULT_SETTLE_SECONDS = 0.5
@@ -41,7 +46,8 @@ class LandingFile:
 
 def is_candidate(path: Path) -> bool:
     name = path.name
-    return path.is_file() and not name.startswith(".") and not name.lower().endswith(IGNORED_SUFFIXES)
+    return (not path.is_symlink() and path.is_file() and not name.startswith(".")
+            and not name.lower().endswith(IGNORED_SUFFIXES))
 
 
 def scan(paths: Paths, *, settle: float = DEFAULT_SETTLE_SECONDS, now: float | None = None) -> list[LandingFile]:
@@ -63,18 +69,42 @@ def scan(paths: Paths, *, settle: float = DEFAULT_SETTLE_SECONDS, now: float | N
     return sorted(out, key=lambda f: (f.mtime_ns, f.path.name))
 
 
-def take(paths: Paths, names: list[str] | None = None, *, settle: float = DEFAULT_SETTLE_SECONDS):
-    """Archive the ready landing files (all, or those named), write receipts, remove them from landing.
+def take(paths: Paths, intake_queue: IntakeQueue, names: list[str] | None = None, *,
+         settle: float = DEFAULT_SETTLE_SECONDS) -> list[Queued]:
+    """Archive and durably queue the ready landing files (all, or those named), then remove them from landing.
 
-    Returns the receipts (:class:`kiban.intake.receipts.Receipt`), in landing order.
+    Returns the queue records, in landing order. A file is read through a descriptor opened without following
+    links, so a link swapped in after the scan is not read either.
     """
-    from kiban.intake.batch import receive_file
-
     wanted = set(names) if names else None
-    receipts = []
+    taken = []
     for f in scan(paths, settle=settle):
         if wanted is not None and f.path.name not in wanted:
             continue
-        receipts.append(receive_file(paths, f.path, channel="file", received_at=f.received_at))
+        try:
+            fd = os.open(f.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:  # gone, or a link put in its place
+            continue
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read()
+        taken.append(intake_queue.put_bytes(data, safe_filename(f.path.name), channel="landing",
+                                            submitted_by=None, received_at=f.received_at))
         f.path.unlink(missing_ok=True)
-    return receipts
+    return taken
+
+
+def ingest_landing(paths: Paths, names: list[str] | None = None, *, settle: float = DEFAULT_SETTLE_SECONDS
+                   ) -> list[LoadResult]:
+    """Take the ready landing files (all or ``names``) plus anything queued before, and load them as one batch."""
+    from kiban.load.runner import run_batch
+    from registries.reports.load import reports_source
+
+    q = IntakeQueue(paths)
+    take(paths, q, names, settle=settle)
+    pending = q.pending()
+    if not pending:
+        return []
+    q.attempt(pending)
+    results = run_batch(paths, reports_source(), [p.arrival(q.archive) for p in pending])
+    q.done([r.load_id for r in results])
+    return results

@@ -3,7 +3,7 @@
 A token is ``kbn_<id>_<secret>`` (secret: 32 random bytes, urlsafe); only ``sha256(token)`` is stored, with the
 団体コード it speaks for. ``kiban reports tokens add LG_CODE`` prints the token once.
 
-Authorisation (:func:`may_submit`): a 市区町村 token may submit (and read receipts) only for its own lg_code; a
+Authorisation (``registries.reports.load.may_submit``): a 市区町村 token may submit (and read receipts) only for its own lg_code; a
 都道府県 token (PP000c) also for every municipality of its prefecture (代理入力); nobody else for anyone.
 """
 
@@ -16,10 +16,9 @@ import secrets
 import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from kiban.config import Paths
-from registries.reports.lgcode import is_well_formed, prefecture_code
+from registries.reports.lgcode import is_well_formed
 
 
 @dataclass(frozen=True)
@@ -34,17 +33,6 @@ class TokenRecord:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def is_prefecture(lg_code: str) -> bool:
-    return lg_code[2:5] == "000"
-
-
-def may_submit(token_lg: str, target_lg: str | None) -> bool:
-    """The municipality itself, or its prefecture (代理入力)."""
-    if not target_lg or not is_well_formed(str(target_lg)):
-        return token_lg == target_lg
-    return token_lg == target_lg or (is_prefecture(token_lg) and prefecture_code(str(target_lg)) == token_lg)
 
 
 class TokenStore:
@@ -117,6 +105,3 @@ def bearer(header: str | None) -> str | None:
     scheme, _, value = header.partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
 
-
-def token_file(paths: Paths) -> Path:
-    return paths.home / "intake" / "tokens.json"

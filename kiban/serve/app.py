@@ -6,7 +6,9 @@ through the same archive -> validate -> lake path as files.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,7 +24,9 @@ ROUTE_MODULES: list[str] = ["catalog", "changes", "snapshot", "status", "reports
 schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "Kiban API", "version": "1"}})
 
 
-def create_app(paths: Paths) -> Starlette:
+def create_app(paths: Paths, *, intake_options: dict | None = None) -> Starlette:
+    """The HTTP app. Its lifespan owns the intake service: started (recovering what a previous process queued)
+    before the first request, stopped after the last; no state lives in module globals."""
     routes = []
     for name in ROUTE_MODULES:
         module = importlib.import_module(f"kiban.serve.{name}")
@@ -43,6 +47,17 @@ def create_app(paths: Paths) -> Starlette:
         return JSONResponse({"status": "ok", "snapshot_id": Lake(paths).snapshot_id()})
 
     routes += [Route("/openapi.json", openapi, include_in_schema=False), Route("/v1/health", health)]
-    app = Starlette(routes=routes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from kiban.intake.service import IntakeService
+
+        app.state.intake = IntakeService(paths, **(intake_options or {})).start()
+        try:
+            yield
+        finally:
+            app.state.intake.stop()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.paths = paths
     return app

@@ -1,39 +1,42 @@
 """Report intake over HTTP: ``POST /v1/reports`` and ``GET /v1/reports/{id}`` (bearer token per reporter).
 
 POST takes a JSON body (one report object or a list) or a multipart upload (field ``file``: CSV / XLSX / JSON).
-Order of work: authenticate (401) -> size limit (413, nothing read past the limit) -> archive as received +
-receipt -> parse, authorise (403), validate in pure Python -> answer ``accepted`` (202) or ``rejected``
-(422) with reasons -> queue for the batch writer (GE, lake). Rejected and unauthorised submissions are kept
-(raw archive, receipt, quarantine report). The same bytes again answer ``duplicate`` (200) with the receipt.
-``?wait=true`` answers only after the batch has stored the submission (final status).
+Order of work: authenticate (401) -> size limit (413, nothing read past the limit) -> archive as received and
+queue durably with the caller's identity (:mod:`kiban.intake.queue`) -> a quick read of the same rules the load
+applies (parse: 422, authorisation: 403) for an immediate answer -> hand to the intake service, which stores it
+through the one load use case within about a second. ``202`` therefore always means "durably queued", and every
+submission -- accepted, refused or unreadable -- is kept and ends in the ledger with its reasons. The same bytes
+again answer ``duplicate`` (200). ``?wait=true`` answers only after the load (final status).
 
-GET returns the receipt (status, reasons, warnings) by receipt id (``sub_...``) or report id, to a token that
-may submit for every 団体 in it (the municipality itself, its prefecture) or that submitted it.
+GET returns the receipt (status, reasons, warnings) by receipt id (``sub_...``) or report id, to the submitter,
+the municipality itself or its prefecture.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import threading
-import time
+from collections import OrderedDict
 from datetime import UTC, datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from kiban.config import Paths
-from kiban.intake.batch import Incoming, authorise, parse_receipt, receive_bytes
-from kiban.intake.batcher import get_batcher
-from kiban.intake.receipts import Receipt, ReceiptStore
-from kiban.intake.tokens import TokenRecord, TokenStore, bearer, may_submit
+from kiban.intake import receipts
+from kiban.intake.queue import SUBMISSION_ID, Queued
+from kiban.intake.tokens import TokenStore, bearer
+from kiban.load import ledger
 from kiban.serve.http import json_bytes, problem
 from registries.errors import SourceError
-from registries.reports.safety import DEFAULT_MAX_BYTES
-from registries.reports.validate import validate
+from registries.reports.load import authorise, may_submit
+from registries.reports.parse import parse
+from registries.reports.safety import DEFAULT_MAX_BYTES, safe_filename
 
 MAX_BYTES = int(os.environ.get("KIBAN_INTAKE_MAX_BYTES", DEFAULT_MAX_BYTES))
+_RECENT = 10_000  # report ids of recent submissions kept in memory for GET by report id before they are stored
 
 
 def _json(payload: dict, status: int) -> Response:
@@ -59,7 +62,10 @@ async def _payload(request: Request, body: bytes) -> tuple[bytes, str] | Respons
         async def receive() -> dict:
             return {"type": "http.request", "body": body, "more_body": False}
 
-        form = await Request(request.scope, receive).form(max_files=1, max_fields=20)
+        try:
+            form = await Request(request.scope, receive).form(max_files=1, max_fields=20)
+        except Exception:  # noqa: BLE001 - a malformed multipart body is the client's error
+            return problem(400, "Malformed upload", "the multipart body cannot be read", rule="multipart")
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             return problem(400, "No file", "multipart upload needs a 'file' field")
@@ -68,75 +74,66 @@ async def _payload(request: Request, body: bytes) -> tuple[bytes, str] | Respons
     return body, name
 
 
-class _Master:
-    """The municipality master for immediate validation, refreshed every minute."""
+def quick_check(q: Queued, data: bytes, identity: dict[str, Any]) -> tuple[int, str, list[dict], list[str]]:
+    """The load's own parse and authorisation, for an immediate answer (the load decides again, authoritatively).
 
-    def __init__(self, paths: Paths) -> None:
-        self.paths, self.value, self.loaded = paths, None, 0.0
+    Returns (HTTP status, status word, reasons, report ids).
+    """
+    try:
+        subs = parse(data, q.original_name, received_at=datetime.fromisoformat(q.received_at), channel="api",
+                     max_bytes=MAX_BYTES)
+    except SourceError as e:
+        return 422, "rejected", [e.to_dict()], []
+    except Exception as e:  # noqa: BLE001 - whatever the bytes do, the answer is a 422, never a 500
+        return 422, "rejected", [{"file": q.original_name, "row": None, "column": None, "rule": "unreadable",
+                                  "value": None, "message": f"the submission cannot be read: {type(e).__name__}"}], []
+    ids = [str(s.envelope.get("report_id")) for s in subs]
+    if not subs:
+        return 422, "rejected", [{"file": q.original_name, "row": None, "column": None, "rule": "empty",
+                                  "value": None, "message": "the file holds no report"}], ids
+    denied = authorise(subs, identity, q.original_name)
+    if denied:
+        return 403, "rejected", denied, ids
+    return 202, "accepted", [], ids
 
-    def get(self):
-        from kiban.intake.master import lg_master
 
-        if self.value is None or time.monotonic() - self.loaded > 60:
-            self.value, self.loaded = lg_master(self.paths), time.monotonic()
-        return self.value
-
-
-def _answer(receipt: Receipt, status: str, reasons: list[dict], warnings: list[dict]) -> dict:
-    return {"submission_id": receipt.submission_id, "status": status, "sha256": receipt.sha256,
-            "received_at": receipt.received_at, "report_ids": receipt.report_ids, "reasons": reasons,
-            "warnings": warnings, "location": f"/v1/reports/{receipt.submission_id}"}
+def _answer(q: Queued, status: str, reasons: list[dict], warnings: list[dict], report_ids: list[str]) -> dict:
+    return {"submission_id": q.submission_id, "status": status, "sha256": q.sha256, "received_at": q.received_at,
+            "report_ids": report_ids, "reasons": reasons, "warnings": warnings,
+            "location": f"/v1/reports/{q.submission_id}"}
 
 
-def _warm(paths: Paths) -> None:
-    """Import Great Expectations and load the master before the first batch needs them (GE import is slow)."""
-    import quality.runner  # noqa: F401
-    from kiban.intake.master import lg_master
-
-    lg_master(paths)
+def identity_of(record: Any) -> dict[str, Any]:
+    """The identity stored with a submission for a static bearer token."""
+    return {"kind": "token", "lg_code": record.lg_code, "subject": f"token:{record.token_id}",
+            "token_id": record.token_id}
 
 
 def routes(paths: Paths) -> list[Route]:
-    threading.Thread(target=_warm, args=(paths,), name="kiban-intake-warm", daemon=True).start()
     tokens = TokenStore(paths)
-    receipts = ReceiptStore(paths)
-    master = _Master(paths)
-    recent: dict[str, str] = {}  # report_id -> submission_id for submissions not yet in the lake
+    recent: OrderedDict[str, str] = OrderedDict()  # report_id -> submission_id, bounded
 
-    def authenticate(request: Request) -> TokenRecord | None:
-        return tokens.verify(bearer(request.headers.get("authorization")))
+    def authenticate(request: Request) -> dict[str, Any] | None:
+        rec = tokens.verify(bearer(request.headers.get("authorization")))
+        return identity_of(rec) if rec is not None else None
 
-    def check(sub_receipt: Receipt, data: bytes, token: TokenRecord) -> tuple[int, str, list, list, list]:
-        try:
-            subs = parse_receipt(sub_receipt, data, max_bytes=MAX_BYTES)
-        except SourceError as e:
-            return 422, "rejected", [{**e.to_dict(), "message": e.message}], [], []
-        denied = authorise(subs, token.lg_code)
-        sub_receipt.report_ids = [str(s.envelope.get("report_id")) for s in subs]
-        if denied:
-            return 403, "rejected", denied, [], subs
-        reasons, warnings = [], []
-        m = master.get()
-        for s in subs:
-            res = validate(s, master=m)
-            row = {"file": sub_receipt.source_file, "row": s.source_row}
-            reasons += [{**row, **f.to_dict()} for f in res.errors]
-            warnings += [{**row, **f.to_dict()} for f in res.warnings]
-        return (422 if reasons else 202), ("rejected" if reasons else "accepted"), reasons, warnings, subs
+    def remember(report_ids: list[str], submission_id: str) -> None:
+        for rid in report_ids:
+            recent[rid] = submission_id
+            recent.move_to_end(rid)
+        while len(recent) > _RECENT:
+            recent.popitem(last=False)
+
+    def duplicate_of(intake: Any, q: Queued) -> str | None:
+        waiting = intake.waiting_with(q.sha256)
+        if waiting is not None:
+            return waiting
+        done = [r for r in ledger.rows(paths, source="reports", sha256=q.sha256) if r["status"] == "loaded"]
+        return done[0]["load_id"] if done else None
 
     async def submit(request: Request) -> Response:
-        """
-        summary: Submit municipal reports (JSON body or multipart file upload); answers accepted or rejected
-        responses:
-          202: {description: accepted (stored by the next batch)}
-          200: {description: same content received before (duplicate)}
-          401: {description: missing or unknown bearer token}
-          403: {description: the token's 団体 may not submit for this lg_code}
-          413: {description: upload too large}
-          422: {description: rejected, with reasons}
-        """
-        token = authenticate(request)
-        if token is None:
+        identity = authenticate(request)
+        if identity is None:
             return problem(401, "Unauthorised", "send Authorization: Bearer <token> (kiban reports tokens add)")
         body = await _read_limited(request, MAX_BYTES)
         if body is None:
@@ -147,67 +144,52 @@ def routes(paths: Paths) -> list[Route]:
         data, name = got
         if len(data) > MAX_BYTES:
             return problem(413, "Upload too large", f"the limit is {MAX_BYTES} bytes", rule="too_large")
-        receipt = await asyncio.to_thread(receive_bytes, paths, data, name, channel="api",
-                                          submitted_by=token.lg_code, received_at=datetime.now(UTC))
-        if receipt.status != "received" or len(receipt.arrivals) > 1:
-            return _json({**_answer(receipt, "duplicate", receipt.errors, receipt.warnings),
-                          "duplicate_of": receipt.submission_id, "stored_status": receipt.status}, 200)
-        code, status, reasons, warnings, subs = await asyncio.to_thread(check, receipt, data, token)
-        for rid in receipt.report_ids:
-            recent[rid] = receipt.submission_id
-        ticket = get_batcher(paths).submit(Incoming(receipt, subs or None, token.lg_code))
+        intake = request.app.state.intake
+        q = await asyncio.to_thread(intake.queue.put_bytes, data, safe_filename(name), channel="api",
+                                    submitted_by=identity, received_at=datetime.now(UTC))
+        first = await asyncio.to_thread(duplicate_of, intake, q)
+        code, status, reasons, ids = await asyncio.to_thread(quick_check, q, data, identity)
+        remember(ids, q.submission_id)
+        ticket = intake.submit(q)
         if request.query_params.get("wait") in ("1", "true"):
             await asyncio.to_thread(ticket.done.wait, 120)
-            final = ticket.receipt or receipt
-            code = 422 if final.status == "quarantined" and code != 403 else code
-            return _json({**_answer(final, "rejected" if final.status == "quarantined" else "accepted",
-                                    final.errors, final.warnings), "stored_status": final.status}, code)
-        return _json(_answer(receipt, status, reasons, warnings), code)
+            if ticket.result is not None:
+                final = receipts.from_result(ticket.result)
+                word = {"quarantined": "rejected"}.get(final.status, final.status)
+                if final.status == "duplicate":
+                    code = 200
+                elif final.status == "quarantined":
+                    code = code if code in (403, 422) else 422
+                else:
+                    code = 202
+                return _json({**_answer(q, word, final.errors, final.warnings, final.report_ids or ids),
+                              "stored_status": final.status, "duplicate_of": final.duplicate_of}, code)
+        if first is not None and code == 202:
+            return _json({**_answer(q, "duplicate", [], [], ids), "duplicate_of": first}, 200)
+        return _json(_answer(q, status, reasons, [], ids), code)
 
-    def _find(ident: str) -> Receipt | None:
-        found = receipts.get(ident)
-        if found is not None:
-            return found
-        sid = recent.get(ident)
-        if sid is None:
-            sid = _lookup_report(paths, ident)
-        return receipts.get(sid) if sid else None
+    def _find(intake: Any, ident: str) -> receipts.Receipt | None:
+        if SUBMISSION_ID.fullmatch(ident):
+            return receipts.find(paths, intake.queue, ident)
+        if ident in recent:
+            return receipts.find(paths, intake.queue, recent[ident])
+        return receipts.find_by_report(paths, ident)
 
     async def status(request: Request) -> Response:
-        """
-        summary: Receipt, status and quarantine reasons of a submission (by receipt id or report id)
-        responses:
-          200: {description: the receipt}
-          401: {description: missing or unknown bearer token}
-          403: {description: not the submitter's}
-          404: {description: unknown id}
-        """
-        token = authenticate(request)
-        if token is None:
+        identity = authenticate(request)
+        if identity is None:
             return problem(401, "Unauthorised", "send Authorization: Bearer <token>")
-        receipt = await asyncio.to_thread(_find, request.path_params["id"])
+        ident = request.path_params["id"]
+        if len(ident) > 200:
+            return problem(404, "Unknown submission", "no such receipt or report")
+        receipt = await asyncio.to_thread(_find, request.app.state.intake, ident)
         if receipt is None:
-            return problem(404, "Unknown submission", f"no receipt or report {request.path_params['id']!r}")
-        allowed = receipt.submitted_by == token.lg_code or (
-            bool(receipt.lg_codes) and all(may_submit(token.lg_code, lg) for lg in receipt.lg_codes))
+            return problem(404, "Unknown submission", f"no receipt or report {ident!r}")
+        caller = identity["lg_code"]
+        allowed = receipt.submitted_by == caller or (
+            bool(receipt.lg_codes) and all(may_submit(caller, lg) for lg in receipt.lg_codes))
         if not allowed:
             return problem(403, "Forbidden", "only the submitter, the municipality or its prefecture may read this")
         return _json(receipt.public(), 200)
 
     return [Route("/v1/reports", submit, methods=["POST"]), Route("/v1/reports/{id}", status, methods=["GET"])]
-
-
-def _lookup_report(paths: Paths, report_id: str) -> str | None:
-    from kiban.intake.receipts import submission_id
-    from kiban.lake import Lake
-
-    if not paths.views_db.exists():
-        return None
-    con = Lake(paths).reader()
-    try:
-        if not con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'report_versions'").fetchone()[0]:
-            return None
-        row = con.execute("SELECT sha256 FROM report_versions WHERE report_id = ? LIMIT 1", [report_id]).fetchone()
-    finally:
-        con.close()
-    return submission_id(row[0]) if row else None

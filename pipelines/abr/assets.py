@@ -11,7 +11,8 @@ from pathlib import Path
 import dagster as dg
 
 from kiban.archive import FetchLog, RawObject
-from kiban.loads import LoadResult, ingest_pending
+from kiban.load import LoadResult
+from kiban.load.files import ingest_pending
 from pipelines.abr.resources import AbrSource, MunicipalityMasterSource
 from pipelines.common import LAKE_POOL, OWNER, KibanHome, ge_check_results, ge_check_specs, load_metadata
 from registries.abr import load as abr_src

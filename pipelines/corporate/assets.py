@@ -10,7 +10,7 @@ import dagster as dg
 
 from kiban.archive import FetchLog, RawArchive, RawObject
 from kiban.config import Paths
-from kiban.loads import ingest_pending
+from kiban.load.files import ingest_pending
 from pipelines.common import LAKE_POOL, OWNER, KibanHome, ge_check_results, ge_check_specs, load_metadata
 from registries.corporate.load import STAGED_EVENTS, STAGED_RULES, corporate_source
 from registries.corporate.parse import diff_file_name, kind_from_name

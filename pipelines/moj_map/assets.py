@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from kiban.archive import FetchLog, RawObject
-from kiban.loads import ingest_pending
+from kiban.load.files import ingest_pending
 from pipelines.common import LAKE_POOL, OWNER, KibanHome, ge_check_results, ge_check_specs, load_metadata
 from pipelines.moj_map.resources import (
     LandPriceSource,

@@ -14,10 +14,11 @@ from pathlib import Path
 import dagster as dg
 
 from kiban.intake import landing
-from kiban.intake.batch import BatchResult, ingest_landing
+from kiban.intake.landing import ingest_landing
+from kiban.load import LoadResult
 from pipelines.common import LAKE_POOL, OWNER, KibanHome, ge_check_specs
 from registries.reports.fields import REPORT_TYPES
-from registries.reports.load import validation_contract, validation_rules
+from registries.reports.rules import rules_for
 from schemas.reports import CONTRACTS, REPORT_SUBMISSIONS, REPORT_VERSIONS, REPORTS_LATEST
 
 GROUP = "reports"
@@ -38,8 +39,7 @@ def _spec(contract, deps=(), skippable: bool = False) -> dg.AssetSpec:
 
 
 TYPED = [CONTRACTS[rt] for rt in REPORT_TYPES]
-CHECK_SPECS = [spec for rt in REPORT_TYPES
-               for spec in ge_check_specs(CONTRACTS[rt].name, validation_contract(rt), validation_rules(rt))]
+CHECK_SPECS = [spec for rt in REPORT_TYPES for spec in ge_check_specs(CONTRACTS[rt].name, CONTRACTS[rt], rules_for(rt))]
 
 
 @dg.multi_asset(
@@ -52,50 +52,49 @@ CHECK_SPECS = [spec for rt in REPORT_TYPES
 )
 def reports_intake(context: dg.AssetExecutionContext, config: IntakeConfig, kiban: KibanHome):
     """Take the landing files of this run as one batch: archive, validate, store (one transaction)."""
-    result = ingest_landing(kiban.paths(), config.files or None, settle=config.settle)
-    context.log.info(f"batch {result.batch_id}: {len(result.receipts)} submissions, {result.seconds}")
-    meta = batch_metadata(result)
+    results = ingest_landing(kiban.paths(), config.files or None, settle=config.settle)
+    context.log.info(f"{len(results)} submissions: {[r.status for r in results]}")
+    meta = batch_metadata(results)
     # Only what this batch touched: the typed table of each report type in it, and that type's checks
     # (a run's events cost milliseconds each, and the landing path is latency-bound).
     for spec in (REPORT_VERSIONS, REPORT_SUBMISSIONS, REPORTS_LATEST):
         yield dg.MaterializeResult(asset_key=spec.name, metadata=meta)
+    touched = {v["dataset"] for r in results for v in r.validation}
     for contract in TYPED:
-        if contract.name.removeprefix("report_") in result.validation:
+        if contract.name in touched:
             yield dg.MaterializeResult(asset_key=contract.name, metadata=meta)
-    yield from check_results(result)
+    yield from check_results(results)
 
 
-def batch_metadata(result: BatchResult) -> dict[str, dg.MetadataValue]:
-    statuses = [r.status for r in result.receipts]
+def batch_metadata(results: list[LoadResult]) -> dict[str, dg.MetadataValue]:
+    statuses = [r.status for r in results]
     return {
-        "batch_id": dg.MetadataValue.text(result.batch_id),
+        "batch_id": dg.MetadataValue.text(results[0].batch_id if results else ""),
         "submissions": dg.MetadataValue.int(len(statuses)),
         "quarantined": dg.MetadataValue.int(statuses.count("quarantined")),
-        "rows": dg.MetadataValue.json(result.rows),
-        "seconds": dg.MetadataValue.json(result.seconds),
-        "files": dg.MetadataValue.json([{"file": r.source_file, "status": r.status, "id": r.submission_id}
-                                        for r in result.receipts[:200]]),
+        "rows": dg.MetadataValue.json({k: sum(r.rows.get(k, 0) for r in results)
+                                       for k in sorted({k for r in results for k in r.rows})}),
+        "files": dg.MetadataValue.json([{"file": r.source_file, "status": r.status, "id": r.load_id}
+                                        for r in results[:200]]),
     }
 
 
-def check_results(result: BatchResult) -> list[dg.AssetCheckResult]:
-    """One result per check of each report type in the batch (types absent from the batch were not run)."""
+def check_results(results: list[LoadResult]) -> list[dg.AssetCheckResult]:
+    """One result per check of each report type validated in the batch (types not validated are not reported)."""
     out = []
     for spec in CHECK_SPECS:
-        rt = spec.asset_key.path[-1].removeprefix("report_")
-        report = result.validation.get(rt)
-        if report is None:
+        dataset = spec.asset_key.path[-1]
+        runs = [c for r in results for v in r.validation if v["dataset"] == dataset
+                for c in v["results"] if c["name"] == spec.name]
+        if not runs:
             continue
-        check = None
-        if report is not None:
-            check = next((c for c in report.results if c.name == spec.name), None)
-        passed = check is None or check.success
+        failed = [c for c in runs if not c["success"]]
         out.append(dg.AssetCheckResult(
-            asset_key=spec.asset_key, check_name=spec.name, passed=passed,
+            asset_key=spec.asset_key, check_name=spec.name, passed=not failed,
             severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN,
-            metadata={"rows_validated": report.row_count if report is not None else 0,
-                      "unexpected_count": (check.unexpected_count or 0) if check is not None else 0,
-                      "samples": dg.MetadataValue.json((check.samples if check is not None else [])[:20])},
+            metadata={"submissions_validated": len(runs),
+                      "unexpected_count": sum(c.get("unexpected_count") or 0 for c in failed),
+                      "samples": dg.MetadataValue.json([s for c in failed for s in c["samples"]][:20])},
         ))
     return out
 

@@ -63,5 +63,5 @@ def ingest_scenario(paths: Paths, scenario: Path, instance: dg.DagsterInstance,
         statuses["submissions"] = statuses.get("submissions", 0) + meta["submissions"].value
         statuses["quarantined"] = statuses.get("quarantined", 0) + meta["quarantined"].value
         echo(f"- reports: sensor batched {len(request.run_config['ops']['reports_intake']['config']['files'])} "
-             f"landing files into one run: {meta['seconds'].value}")
+             f"landing files into one run ({meta['submissions'].value} submissions)")
     return statuses

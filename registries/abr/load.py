@@ -31,13 +31,16 @@ from kiban.archive import RawArchive, RawObject
 from kiban.config import Paths
 from kiban.duck import quote_ident, quote_literal
 from kiban.lake import LAKE, LakeWriter, contract_select
-from kiban.loads import LoadContext, LoadResult, Source, Staged, StagedDataset, ingest_raw
+from kiban.load import Item, LoadResult, Source, Staged, StagedDataset, per_item
+from kiban.load.files import load_raw
+from kiban.load.guards import check_scope_replacement
 from registries.abr.catalog import Resource, parse_catalog, select
 from registries.abr.fetch import fetch_resources
 from registries.abr.layout import DATASETS, FileName, parse_file_name
 from registries.abr.rules import RULES
 from registries.abr.stage import sibling_pos_files, stage_abr_file
 from registries.errors import SourceError
+from registries.zipguard import check_zip
 from schemas.abr import ABR_CONTRACTS
 
 SOURCE = "abr"
@@ -82,12 +85,12 @@ def build_sets(files: Iterable[Path]) -> list[AbrSet]:
         if name is None:
             continue
         if not name.pos:
-            masters.add(f.resolve())
+            masters.add(f.absolute())  # not resolve(): a link keeps its published name
             continue
         for other in f.parent.glob(f"mt_{name.type}_*.csv.zip"):
             o = _abr_name(other)
             if o is not None and not o.pos and o.overlaps(name):
-                masters.add(other.resolve())
+                masters.add(other.absolute())
     out = [AbrSet(m, tuple(sibling_pos_files(m, _abr_name(m)))) for m in masters]  # type: ignore[arg-type]
     return sorted(out, key=lambda s: load_order(s.master.name))
 
@@ -115,7 +118,8 @@ def _members(raw: RawObject, folder: Path) -> list[Path]:
     data = raw.path.read_bytes()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            names = [n for n in zf.namelist() if not n.endswith("/") and _abr_name(Path(n)) is not None]
+            names = [i.filename for i in check_zip(zf, raw.original_name)
+                     if not i.is_dir() and _abr_name(Path(i.filename)) is not None]
             out = []
             for n in names:
                 target = folder / Path(n).name
@@ -162,7 +166,7 @@ def scope_predicate(name: FileName) -> str:
     return f"lg_code = {quote_literal(name.code or '')}"
 
 
-def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
+def store(writer: LakeWriter, ctx: Item) -> dict[str, int]:
     """Per staged master: keep the table's rows outside the file's scope, add the file's rows (one rewrite)."""
     con = writer.con
     rows: dict[str, int] = {}
@@ -171,6 +175,7 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
         table = f"{LAKE}.{quote_ident(contract.name)}"
         writer.ensure_table(contract)
         scope = scope_predicate(parse_file_name(file["master"]))  # type: ignore[arg-type]
+        check_scope_replacement(writer, contract.name, scope, staged.rows, file["master"])
         con.execute(f"CREATE OR REPLACE TEMP TABLE abr_keep AS SELECT * FROM {table} WHERE NOT ({scope})")
         select = contract_select(contract, contract.column_names)
         order = ", ".join(quote_ident(k) for k in contract.sort_by)
@@ -285,11 +290,12 @@ def ingest_targets(paths: Paths, targets: Iterable[str], *, client: httpx.Client
         raws = archive_sets(paths, files)
         archive = RawArchive(paths.raw)
         raws += [archive.put_file(p, source=origin) for p, origin in others]
-        return [ingest_raw(paths, abr_source(), raw) for raw in sorted(raws, key=lambda r: load_order(r.original_name))]
+        return [load_raw(paths, abr_source(), raw) for raw in sorted(raws, key=lambda r: load_order(r.original_name))]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def abr_source() -> Source:
     """ABR sets (or single ABR files, or zips of them) as a load source."""
-    return Source(name=SOURCE, stage=stage, store=store)
+    return Source(name=SOURCE, stage=lambda arrival, workdir, load_id: stage(arrival.raw, workdir, load_id),
+                  store=per_item(store))

@@ -17,6 +17,7 @@ import polars as pl
 
 from registries.abr.layout import HEADERS, KEYS, OPTIONAL, FileName, parse_file_name
 from registries.errors import SourceError
+from registries.zipguard import check_zip
 
 BOM = b"\xef\xbb\xbf"
 
@@ -50,7 +51,8 @@ def read_csv_bytes(path: str | Path) -> bytes:
         raise SourceError(path.name, "empty file", rule="empty")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            members = [i for i in zf.infolist() if i.filename.lower().endswith(".csv") and not i.is_dir()]
+            members = [i for i in check_zip(zf, path.name)
+                       if i.filename.lower().endswith(".csv") and not i.is_dir()]
             if len(members) != 1:
                 raise SourceError(path.name, f"expected one CSV in the zip, found {[i.filename for i in members]}",
                                   rule="zip_layout")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -28,7 +29,7 @@ import polars as pl
 from kiban.archive import RawObject
 from kiban.duck import quote_ident, quote_literal
 from kiban.lake import LAKE, LakeWriter, contract_select, files_view_sql
-from kiban.loads import LoadContext, Source, Staged, StagedDataset
+from kiban.load import Item, Source, Staged, StagedDataset, per_item
 from registries.corporate.parse import (
     has_noncanonical_text,
     kind_from_name,
@@ -71,7 +72,21 @@ def stage(raw: RawObject, workdir: Path, load_id: str, kind: str | None = None, 
     result = stage_corporate_file(named, out, kind=kind, encoding=encoding,  # type: ignore[arg-type]
                                   extra_columns=extra)
     info = {"encoding": result.encoding, "inner_name": result.inner_name, "kind": kind, "rows": result.rows}
-    return Staged([StagedDataset(STAGED_EVENTS, out, STAGED_RULES, result.rows, view=STAGED_TEXT)], info)
+    return Staged([StagedDataset(STAGED_EVENTS, out, STAGED_RULES, result.rows, view=STAGED_TEXT)], info,
+                  content_key=content_key(raw.path, result.inner_name))
+
+
+def content_key(path: Path, inner_name: str | None) -> str | None:
+    """The CSV's identity inside a zip (CRC-32 and size from the zip directory, free to read): the same 差分
+    re-zipped or renamed is recognised as loaded before. None for a bare CSV (its sha256 is its identity)."""
+    if not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as zf:
+        members = [i for i in zf.infolist() if i.filename == inner_name] or [
+            i for i in zf.infolist() if i.filename.lower().endswith(".csv")]
+    if len(members) != 1:
+        return None
+    return f"csv-crc32:{members[0].CRC:08x}:{members[0].file_size}"
 
 
 def _scope_predicate(file_name: str) -> str:
@@ -82,7 +97,7 @@ def _scope_predicate(file_name: str) -> str:
     return f"prefecture_code = {quote_literal(m.group(1))}"
 
 
-def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
+def store(writer: LakeWriter, ctx: Item) -> dict[str, int]:
     staged = ctx.staged.datasets[0]
     kind = ctx.staged.info["kind"]
     con = writer.con
@@ -259,11 +274,11 @@ def ingest_api_result(paths, result, label: str):
     ``api_diff_2026-11-01_2026-11-05.csv``), and stored with ``source_kind = 'api'``.
     """
     from kiban.archive import RawArchive
-    from kiban.loads import ingest_raw
+    from kiban.load.files import load_raw
 
     raw = RawArchive(paths.raw).put_bytes(result.to_csv().encode("utf-8"), original_name=label,
                                           source=f"nta-web-api:{label}")
-    return ingest_raw(paths, corporate_source(kind="api", encoding="utf-8"), raw)
+    return load_raw(paths, corporate_source(kind="api", encoding="utf-8"), raw, channel="fetch")
 
 
 def corporate_source(kind: str | None = None, encoding: str | None = None) -> Source:
@@ -272,5 +287,5 @@ def corporate_source(kind: str | None = None, encoding: str | None = None) -> So
     ``kind`` forces 全件 (full) or 差分 (diff); ``encoding`` declares the variant (``utf-8`` for CSV・Unicode,
     ``cp932`` for CSV・Shift-JIS): a file whose bytes do not match is quarantined. None detects the encoding.
     """
-    return Source(name="corporate", stage=lambda raw, workdir, load_id: stage(raw, workdir, load_id, kind, encoding),
-                  store=store)
+    return Source(name="corporate", stage=lambda arrival, workdir, load_id: stage(arrival.raw, workdir, load_id, kind, encoding),
+                  store=per_item(store))

@@ -284,9 +284,14 @@ def open_csv_bytes(csv_path: Path) -> BinaryIO:
 
 def find_column_count_error(csv_path: Path, label: str) -> SourceError | None:
     """Scan the CSV record by record; a SourceError for the first record without exactly 30 fields."""
+    row_no = 0
     with io.TextIOWrapper(open_csv_bytes(csv_path), encoding="utf-8-sig", newline="") as fh:
-        for row_no, record in enumerate(csv.reader(fh, quotechar='"', doublequote=True, strict=False), start=1):
-            if len(record) != N_COLUMNS and record:
-                return SourceError(label, f"expected {N_COLUMNS} columns, found {len(record)}",
-                                   rule="column_count", row=row_no, value=",".join(record)[:200])
+        reader = csv.reader(fh, quotechar='"', doublequote=True, strict=False)
+        try:
+            for row_no, record in enumerate(reader, start=1):
+                if len(record) != N_COLUMNS and record:
+                    return SourceError(label, f"expected {N_COLUMNS} columns, found {len(record)}",
+                                       rule="column_count", row=row_no, value=",".join(record)[:200])
+        except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit
+            return SourceError(label, f"record {row_no + 1} cannot be read: {exc}", rule="csv_parse", row=row_no + 1)
     return None

@@ -92,6 +92,16 @@ CLOSE_DATE_CONSISTENT = Rule(
     blocking=False,
 )
 
+#: Free-text fields people read (names, addresses): a control character there is never in the published data.
+_TEXT_FIELDS = ("name", "furigana", "en_name", "prefecture_name", "city_name", "street_number", "address_outside",
+                "en_prefecture_name", "en_city_name", "en_address_outside", "change_cause")
+
+NO_CONTROL_CHARACTERS = Rule(
+    name="text_without_control_characters",
+    description="商号・所在地などの文字列項目に制御文字 (NUL 等) を含まないこと",
+    violation=" OR ".join(f"regexp_matches({c}, '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]')" for c in _TEXT_FIELDS),
+)
+
 CORPORATE_EVENT_RULES: tuple[Rule, ...] = (
     CORPORATE_NUMBER_CHECK_DIGIT,
     SUCCESSOR_CHECK_DIGIT,
@@ -100,6 +110,7 @@ CORPORATE_EVENT_RULES: tuple[Rule, ...] = (
     NO_DUPLICATE_ROWS,
     SEQUENCE_NUMBER_UNIQUE,
     CLOSE_DATE_CONSISTENT,
+    NO_CONTROL_CHARACTERS,
 )
 
 

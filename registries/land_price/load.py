@@ -22,7 +22,7 @@ from kiban.archive import RawArchive, RawObject
 from kiban.config import Paths
 from kiban.duck import quote_ident, quote_literal
 from kiban.lake import LAKE, LakeWriter, contract_select
-from kiban.loads import LoadContext, Source, Staged, StagedDataset
+from kiban.load import Item, Source, Staged, StagedDataset, per_item
 from registries.errors import SourceError
 from registries.land_price.client import ReinfolibClient
 from registries.land_price.parse import rows_from_collection, to_table
@@ -70,7 +70,7 @@ def stage(raw: RawObject, workdir: Path, load_id: str = "") -> Staged:
     return Staged([StagedDataset(LAND_PRICES, out, LAND_PRICES_RULES, len(rows))], info)
 
 
-def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
+def store(writer: LakeWriter, ctx: Item) -> dict[str, int]:
     """Rows of the response replace the same (point_id, year, price_classification); others are kept."""
     staged = ctx.staged.datasets[0]
     con = writer.con
@@ -109,4 +109,5 @@ def fetch_responses(paths: Paths, client: ReinfolibClient, tiles: Iterable[tuple
 
 def land_price_source() -> Source:
     """XPT002 responses (``xpt002_{year}_{z}_{x}_{y}.json``) as a load source."""
-    return Source(name=SOURCE, stage=stage, store=store)
+    return Source(name=SOURCE, stage=lambda arrival, workdir, load_id: stage(arrival.raw, workdir, load_id),
+                  store=per_item(store))

@@ -23,7 +23,8 @@ import pyarrow.parquet as pq
 from kiban.archive import RawObject
 from kiban.duck import quote_ident, quote_literal
 from kiban.lake import LAKE, LakeWriter, contract_select
-from kiban.loads import LoadContext, Source, Staged, StagedDataset
+from kiban.load import Item, Source, Staged, StagedDataset, per_item
+from kiban.load.guards import check_scope_replacement
 from registries.moj_map.parse import stage_moj_file
 from schemas.moj_map import PARCELS, PARCELS_RULES
 
@@ -72,13 +73,14 @@ def scope_predicate(scopes: list[dict[str, str]]) -> str:
     return f"(lg_code, map_name) IN ({pairs})"
 
 
-def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
+def store(writer: LakeWriter, ctx: Item) -> dict[str, int]:
     """Keep the rows outside the file's scopes, add the file's rows: one rewrite of ``parcels``."""
     staged = ctx.staged.datasets[0]
     con = writer.con
     table = f"{LAKE}.{quote_ident(PARCELS.name)}"
     writer.ensure_table(PARCELS)
     scope = scope_predicate(ctx.staged.info["scopes"])
+    check_scope_replacement(writer, PARCELS.name, scope, staged.rows, ctx.raw.original_name)
     con.execute(f"CREATE OR REPLACE TEMP TABLE parcels_keep AS SELECT * FROM {table} WHERE NOT ({scope})")
     select = contract_select(PARCELS, PARCELS.column_names)
     order = ", ".join(quote_ident(k) for k in PARCELS.sort_by)
@@ -99,4 +101,5 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
 
 def moj_map_source() -> Source:
     """法務省 地図XML files (as published: zip of zips, zip, or XML) as a load source."""
-    return Source(name=SOURCE, stage=stage, store=store)
+    return Source(name=SOURCE, stage=lambda arrival, workdir, load_id: stage(arrival.raw, workdir, load_id),
+                  store=per_item(store))

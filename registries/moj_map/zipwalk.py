@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from registries.errors import SourceError
+from registries.zipguard import check_zip
 
 _SPOOL_BYTES = 64 * 1024 * 1024
 
@@ -32,7 +33,7 @@ def _member_name(info: zipfile.ZipInfo) -> str:
 
 
 def _walk_zip(zf: zipfile.ZipFile, prefix: str) -> Iterator[tuple[str, IO[bytes]]]:
-    for info in sorted(zf.infolist(), key=lambda i: i.filename):
+    for info in sorted(check_zip(zf, prefix), key=lambda i: i.filename):
         if info.is_dir():
             continue
         name = _member_name(info)

@@ -18,7 +18,7 @@ import pyarrow as pa
 from kiban.archive import RawObject
 from kiban.duck import quote_literal
 from kiban.lake import LakeWriter, contract_select
-from kiban.loads import LoadContext, Source, Staged, StagedDataset
+from kiban.load import Item, Source, Staged, StagedDataset, per_item
 from quality.rules import Rule
 from registries.errors import SourceError
 from registries.municipalities.codes import lg_code_valid_sql
@@ -26,6 +26,7 @@ from registries.municipalities.parse import as_records, load_master
 from registries.municipalities.resolve import municipality_codes
 from registries.municipalities.rules import RULES
 from registries.municipalities.stage import to_arrow, write_parquet_atomic
+from registries.zipguard import check_zip
 from schemas.municipalities import MUNICIPALITIES, MUNICIPALITY_CODES
 
 SOURCE = "municipalities"
@@ -44,7 +45,8 @@ def _xls_path(raw: RawObject, workdir: Path) -> Path:
     """The ``.xls`` to parse, under its original name (the ``source`` column cites it)."""
     if zipfile.is_zipfile(raw.path):
         with zipfile.ZipFile(raw.path) as zf:
-            members = [n for n in zf.namelist() if n.lower().endswith(".xls") and not n.endswith("/")]
+            members = [i.filename for i in check_zip(zf, raw.original_name)
+                       if i.filename.lower().endswith(".xls") and not i.is_dir()]
             if len(members) != 1:
                 raise SourceError(raw.original_name, f"expected one .xls in the zip, found {members}",
                                   rule="zip_layout")
@@ -75,7 +77,7 @@ def stage(raw: RawObject, workdir: Path, load_id: str = "") -> Staged:
     ], info)
 
 
-def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
+def store(writer: LakeWriter, ctx: Item) -> dict[str, int]:
     """Replace both tables with the staged master (a master with history: the latest file is the truth)."""
     rows = {}
     for staged in ctx.staged.datasets:
@@ -90,4 +92,5 @@ def store(writer: LakeWriter, ctx: LoadContext) -> dict[str, int]:
 
 def municipalities_source() -> Source:
     """The 総務省 master as a load source."""
-    return Source(name=SOURCE, stage=stage, store=store)
+    return Source(name=SOURCE, stage=lambda arrival, workdir, load_id: stage(arrival.raw, workdir, load_id),
+                  store=per_item(store))

@@ -1,193 +1,242 @@
-"""Municipal reports (市区町村報告) into the lake: GE validation per report type and the batch store.
+"""Municipal reports (市区町村報告) as a load source: one submission (a file or an HTTP body) is one arrival.
 
-Tables (all written in ONE lake transaction per intake batch, see :func:`store_batch`):
+The shared load use case (:mod:`kiban.load.runner`) does the rest -- dedupe on the ledger, quarantine reports,
+one lake transaction per batch. What is particular to reports:
 
-- ``report_versions``   every version of every report (append; rejected rows kept with their errors);
-- ``report_<type>``     typed rows per report type (append; accepted versions only), e.g. ``report_disaster_damage``;
-- ``report_submissions`` one row per submission (受付票): sha256, received_at, status, reasons (append);
-- ``reports_latest``    rebuilt whole from ``report_versions`` with ``registries.reports.versions.latest_sql``
-                        (natural key, tombstones applied, 訓練 and rejected excluded).
+- **stage**: parse the bytes (CSV UTF-8/CP932, XLSX template, JSON), check the authenticated identity stored with
+  the arrival against every report (a municipality for itself, a prefecture for its municipalities: 代理入力;
+  an HTTP arrival without an identity is never processed), and write one staged Parquet per report type;
+- **validate**: the Great Expectations suite of each report type (contract checks + ``rules.rules_for``), run
+  once per report type over the whole batch (``batch_validation``), with two context relations: the
+  municipality master and the latest stored versions of the batch's keys (:func:`context`);
+- **decide**: a report id is never reused (a pure rule over the ids already stored, read inside the
+  transaction);
+- **store**: ``report_versions`` (every version of accepted submissions; rejected submissions are kept as their
+  raw bytes, ledger row and quarantine report, never as versions), ``report_<type>`` typed rows, and
+  ``reports_latest`` rebuilt from the versions (natural key, tombstones, 訓練 excluded; ``versions.latest_sql``).
 
-"As known at time T" (transaction time) over the views file::
-
-    -- registries.reports.versions.latest_sql('2026-09-14T12:00:00+09:00') renders exactly this:
-    WITH v AS (SELECT * FROM report_versions WHERE control <> '訓練' AND validation_status <> 'rejected'
-               AND received_at <= TIMESTAMPTZ '2026-09-14T12:00:00+09:00'),
-    ranked AS (SELECT *, row_number() OVER (PARTITION BY report_type, lg_code, subject_key, as_of
-               ORDER BY sequence_no DESC, received_at DESC, report_id DESC) AS _rn FROM v)
-    SELECT * EXCLUDE (_rn) FROM ranked WHERE _rn = 1 AND update_type <> '取消' AND control <> '削除'
-
-Validation suite (GE, one run per report type per batch): the generated contract suite has one to three checks
-per column (~156 for ``disaster_damage``, 6.4 s on 10 rows, measured), so the suite here keeps the contract's
-column order and primary-key checks and folds the per-column checks into a few combined rules (required,
-castable, codes, patterns, ranges) plus ``registries.reports.rules.rules_for``. The pure-Python validator
-(``registries.reports.validate``) still names every bad field for the submitter.
+The receipt of a submission (受付票, ``report_submissions``) is the ledger row itself (a view over ``loads``).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from dataclasses import replace
-from functools import cache
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kiban.duck import quote_ident, quote_literal
-from kiban.lake import LAKE, LakeWriter, contract_select
-from quality.rules import Rule
+from kiban.config import Paths
+from kiban.lake import LAKE, Lake, LakeWriter, contract_select
+from kiban.load import Arrival, Item, Source, Staged, StagedDataset
+from registries.errors import SourceError
 from registries.reports import fields
+from registries.reports.lgcode import is_well_formed, prefecture_code
+from registries.reports.master import lg_master
 from registries.reports.model import Submission
+from registries.reports.parse import parse
 from registries.reports.records import staged_table, typed_table, versions_table
-from registries.reports.rules import rules_for
+from registries.reports.rules import MASTER, PREVIOUS, rules_for
+from registries.reports.safety import DEFAULT_MAX_BYTES
 from registries.reports.versions import latest_sql
-from schemas.contract import Column, Contract
-from schemas.reports import CONTRACTS, REPORT_SUBMISSIONS, REPORT_VERSIONS, REPORTS_LATEST
+from schemas.contract import Contract
+from schemas.reports import CONTRACTS, REPORT_VERSIONS, REPORTS_LATEST
 
-# ---------------------------------------------------------------------------------------- validation suite
-
-def _plain(col: Column) -> Column:
-    return replace(col, type="string", nullable=True, pattern=None, codes=None, min_value=None, max_value=None)
+SOURCE = "reports"
 
 
-@cache
-def validation_contract(report_type: str) -> Contract:
-    """The report type's contract with every column as plain text: its suite checks order and the key only."""
-    base = CONTRACTS[report_type]
-    return replace(base, columns=tuple(_plain(c) for c in base.columns))
+def may_submit(actor_lg: str, target_lg: str | None) -> bool:
+    """The municipality itself, or its prefecture (代理入力, a ``PP000c`` code) -- nobody else."""
+    if not target_lg or not is_well_formed(str(target_lg)):
+        return False
+    return actor_lg == target_lg or (actor_lg[2:5] == "000" and prefecture_code(str(target_lg)) == actor_lg)
 
 
-def _in_list(values: Sequence[str]) -> str:
-    return ", ".join(quote_literal(v) for v in values)
+def _err(file: str, sub: Submission | None, column: str | None, rule: str, value: object, message: str
+         ) -> dict[str, Any]:
+    return {"file": file, "row": sub.source_row if sub else None, "column": column, "rule": rule,
+            "value": None if value is None else str(value), "message": message}
 
 
-def _castable(col: Column) -> str | None:
-    c = quote_ident(col.name)
-    if col.type in ("int32", "int64"):
-        return f"({c} IS NOT NULL AND (NOT regexp_full_match({c}, '-?[0-9]+') OR TRY_CAST({c} AS {col.duckdb_type}) IS NULL))"
-    if col.type in ("double", "timestamp", "date"):
-        return f"({c} IS NOT NULL AND TRY_CAST({c} AS {col.duckdb_type}) IS NULL)"
-    if col.type == "bool":
-        return f"({c} IS NOT NULL AND lower({c}) NOT IN ('true', 'false', '1', '0'))"
-    return None
+def authorise(subs: Sequence[Submission], identity: Mapping[str, Any], file: str) -> list[dict[str, Any]]:
+    """Check every report against the authenticated 団体, then record it as the reporter; returns the refusals.
+
+    A refusal names the report row. Nothing is changed before every report has been checked.
+    """
+    actor = str(identity.get("lg_code") or "")
+    errors = []
+    for s in subs:
+        lg, claimed = s.envelope.get("lg_code"), s.envelope.get("reporter_lg_code")
+        if not may_submit(actor, None if lg is None else str(lg)):
+            errors.append(_err(file, s, "lg_code", "not_authorised", lg,
+                               f"{actor or 'this caller'} may not submit for {lg}: only the municipality itself or "
+                               "its prefecture (代理入力) may"))
+        elif claimed is not None and str(claimed) not in (actor, str(lg)):
+            errors.append(_err(file, s, "reporter_lg_code", "reporter_mismatch", claimed,
+                               f"reporter_lg_code {claimed} is neither the caller's 団体 {actor} nor {lg}"))
+    if not errors:
+        for s in subs:
+            s.envelope["reporter_lg_code"] = actor
+            s.texts["reporter_lg_code"] = actor
+    return errors
 
 
-def _range(col: Column) -> str | None:
-    if col.type not in ("int32", "int64", "double") or (col.min_value in (None, 0) and col.max_value is None):
-        return None
-    typed = f"TRY_CAST({quote_ident(col.name)} AS DOUBLE)"
-    parts = [f"{typed} {op} {v}" for op, v in (("<", col.min_value), (">", col.max_value)) if v is not None]
-    return "(" + " OR ".join(parts) + ")"
+@dataclass
+class Parsed:
+    """What staging keeps for the store: the parsed reports, by report type, in staged row order."""
+
+    subs: list[Submission]
+
+    def by_type(self, report_type: str) -> list[Submission]:
+        return [s for s in self.subs if s.report_type == report_type]
 
 
-def _any(conds: list[str]) -> str:
-    return "SELECT * FROM staged WHERE " + " OR ".join(conds)
+def stage(arrival: Arrival, workdir: Path, load_id: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Staged:
+    raw = arrival.raw
+    if arrival.channel == "api" and not arrival.submitted_by:
+        raise SourceError(raw.original_name, "an HTTP submission without the identity that submitted it is "
+                                             "never processed", rule="not_authenticated")
+    subs = parse(raw.path.read_bytes(), raw.original_name, received_at=arrival.received,
+                 channel="api" if arrival.channel == "api" else "file", max_bytes=max_bytes)
+    if not subs:
+        raise SourceError(raw.original_name, "the file holds no report (a header without rows)", rule="empty")
+    staged = Staged([], info={"reports": len(subs), "report_ids": [str(s.envelope.get("report_id")) for s in subs],
+                              "lg_codes": sorted({str(s.envelope.get("lg_code")) for s in subs})},
+                    payload=Parsed(subs))
+    if arrival.submitted_by:
+        staged.errors = authorise(subs, arrival.submitted_by, raw.original_name)
+        if staged.errors:
+            return staged
+    for rt in fields.REPORT_TYPES:
+        rows = [s for s in subs if s.report_type == rt]
+        if not rows:
+            continue
+        out = workdir / f"staged_{rt}.parquet"
+        pq.write_table(staged_table(rows, rt), out)
+        staged.datasets.append(StagedDataset(CONTRACTS[rt], out, rules_for(rt), len(rows)))
+    return staged
 
 
-@cache
-def validation_rules(report_type: str) -> tuple[Rule, ...]:
-    """Combined per-type rules (required/castable/codes/patterns/ranges) + ``rules_for(report_type)``."""
-    rt, cols = report_type, CONTRACTS[report_type].columns
-    rules: list[Rule] = []
-    required = [f"{quote_ident(c.name)} IS NULL" for c in cols if not c.nullable]
-    if required:
-        rules.append(Rule(f"{rt}_required", "必須項目 (報告ID・種別・団体コード・時点・報告番号 等) が空でない", _any(required)))
-    castable = [s for c in cols if (s := _castable(c))]
-    if castable:
-        rules.append(Rule(f"{rt}_castable", "数値・日時・真偽値の項目が契約の型に変換できる", _any(castable)))
-    codes = [f"({quote_ident(c.name)} IS NOT NULL AND {quote_ident(c.name)} NOT IN ({_in_list(sorted(c.codes.codes))}))"
-             for c in cols if c.codes is not None]
-    if codes:
-        rules.append(Rule(f"{rt}_codes", "コード項目がコード表の値である", _any(codes)))
-    patterns = [f"({quote_ident(c.name)} IS NOT NULL AND NOT regexp_full_match({quote_ident(c.name)}, "
-                f"{quote_literal(c.pattern)}))" for c in cols if c.pattern is not None]
-    if patterns:
-        rules.append(Rule(f"{rt}_patterns", "団体コード・SHA-256・様式バージョン等の書式", _any(patterns)))
-    ranges = [s for c in cols if (s := _range(c))]
-    if ranges:
-        rules.append(Rule(f"{rt}_ranges", "報告番号・緯度経度・年度などの範囲", _any(ranges)))
-    return (*rules, *rules_for(rt))
+# -- validation context ------------------------------------------------------------------------------------------
+
+def _master_table(paths: Paths) -> pa.Table:
+    entries = lg_master(paths)
+    return pa.table({
+        "lg_code": list(entries), "valid_from": [e[0] for e in entries.values()],
+        "valid_to": [e[1] for e in entries.values()], "prefecture_code": [e[2] for e in entries.values()],
+    }, schema=pa.schema([("lg_code", pa.string()), ("valid_from", pa.date32()), ("valid_to", pa.date32()),
+                         ("prefecture_code", pa.string())]))
 
 
-def stage_type(subs: Sequence[Submission], report_type: str, workdir: Path) -> tuple[Path, int]:
-    """Write the staged Parquet of one report type (``_source_row`` = position in ``subs`` + 1)."""
-    table = staged_table(subs, report_type)
-    table = table.set_column(table.num_columns - 1, "_source_row",
-                             pa.array(range(1, table.num_rows + 1), pa.int64()))
+_PREVIOUS_SCHEMA = pa.schema([("report_type", pa.string()), ("lg_code", pa.string()), ("subject_key", pa.string()),
+                              ("as_of", pa.timestamp("us", tz="UTC")), ("sequence_no", pa.int32()),
+                              ("report_id", pa.string()), ("payload", pa.string())])
+
+
+def _previous_table(paths: Paths, lg_codes: list[str]) -> pa.Table:
+    lake = Lake(paths)
+    if not lg_codes or not lake.readable():
+        return _PREVIOUS_SCHEMA.empty_table()
+    con = lake.reader(spatial=False)
+    try:
+        if not con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'reports_latest'").fetchone()[0]:
+            return _PREVIOUS_SCHEMA.empty_table()
+        return con.execute(
+            "SELECT report_type, lg_code, subject_key, as_of, sequence_no, report_id, payload FROM reports_latest "
+            "WHERE report_type IN ('disaster_damage', 'population_monthly') AND list_contains(?, lg_code)",
+            [lg_codes]).to_arrow_table().cast(_PREVIOUS_SCHEMA)
+    finally:
+        con.close()
+
+
+def context(paths: Paths, items: Sequence[Item], workdir: Path) -> dict[str, Path]:
+    """The relations the rules read beside ``staged``: the municipality master and the previous versions."""
     workdir.mkdir(parents=True, exist_ok=True)
-    out = workdir / f"staged_{report_type}.parquet"
-    tmp = out.with_suffix(".tmp")
-    pq.write_table(table, tmp)
-    tmp.replace(out)
-    return out, table.num_rows
+    lgs = sorted({str(s.envelope.get("lg_code")) for i in items for s in i.staged.payload.subs
+                  if s.report_type in ("disaster_damage", "population_monthly")})
+    out = {MASTER: workdir / "lg_master.parquet", PREVIOUS: workdir / "previous_versions.parquet"}
+    pq.write_table(_master_table(paths), out[MASTER])
+    pq.write_table(_previous_table(paths, lgs), out[PREVIOUS])
+    return out
 
 
-def run_suite(report_type: str, parquet: Path, source_file: str):
-    """One GE run for all staged rows of one type (``quality.runner.validate``)."""
-    from quality.runner import validate
+# -- decide and store ----------------------------------------------------------------------------------------------
 
-    return validate(validation_contract(report_type), parquet, validation_rules(report_type),
-                    source_file=source_file, sample_size=1000)
+def read_facts(writer: LakeWriter, items: Sequence[Item]) -> set[str]:
+    """Report ids of the batch that are stored already (read inside the write transaction)."""
+    ids = [str(s.envelope.get("report_id")) for i in items for s in i.staged.payload.subs]
+    if not ids or not writer.table_exists(REPORT_VERSIONS.name):
+        return set()
+    rows = writer.con.execute(f"SELECT DISTINCT report_id FROM {LAKE}.report_versions WHERE list_contains(?, "
+                              "report_id)", [ids]).fetchall()
+    return {r[0] for r in rows}
 
 
-# ---------------------------------------------------------------------------------------- store
+def decide(items: Sequence[Item], stored_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Pure: a report id already stored, or used by an earlier submission of the batch, rejects the submission."""
+    rejected: dict[str, list[dict[str, Any]]] = {}
+    taken: dict[str, str] = {}
+    for item in items:
+        errors = []
+        for s in item.staged.payload.subs:
+            rid = str(s.envelope.get("report_id"))
+            if rid in stored_ids:
+                errors.append(_err(item.raw.original_name, s, "report_id", "report_id_reused", rid,
+                                   "report_id was already used by an earlier submission (ids are never reused)"))
+            elif taken.setdefault(rid, item.load_id) != item.load_id:
+                errors.append(_err(item.raw.original_name, s, "report_id", "report_id_reused", rid,
+                                   f"report_id is already used by submission {taken[rid]} in this batch"))
+        if errors:
+            rejected[item.load_id] = errors
+    return rejected
+
 
 def _arrow_select(writer: LakeWriter, table: pa.Table, contract: Contract, name: str) -> str:
     writer.con.register(name, table)
     return f"SELECT {contract_select(contract, table.column_names)} FROM {name}"
 
 
-def submissions_table(rows: Sequence[dict]) -> pa.Table:
-    schema = REPORT_SUBMISSIONS.arrow_schema()
-    data = {n: [r.get(n) for r in rows] for n in schema.names}
-    for key in ("report_ids", "errors", "warnings"):
-        data[key] = [v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
-                     for v in data[key]]
-    return pa.Table.from_pydict(data, schema=schema)
+def _finding(w: Mapping[str, Any]) -> dict[str, Any]:
+    return {"field": w.get("column"), "rule": w.get("rule"), "reason": w.get("message"), "value": w.get("value")}
 
 
-def existing_report_ids(writer: LakeWriter, report_ids: Sequence[str]) -> dict[str, str]:
-    """report_id -> sha256 of versions already in the lake (report ids are never reused)."""
-    if not report_ids or not writer.table_exists(REPORT_VERSIONS.name):
-        return {}
-    writer.con.register("_ids", pa.table({"report_id": list(report_ids)}))
-    rows = writer.con.execute(
-        f"SELECT v.report_id, v.sha256 FROM {LAKE}.report_versions v JOIN _ids USING (report_id)").fetchall()
-    return dict(rows)
+def store(writer: LakeWriter, items: Sequence[Item]) -> dict[str, dict[str, int]]:
+    """Append versions and typed rows of the accepted submissions; rebuild ``reports_latest``. One transaction.
 
-
-def store_batch(writer: LakeWriter, versions: Sequence[Submission], results: Sequence,
-                submissions: Sequence[dict]) -> dict[str, int]:
-    """Append versions (all), typed rows (accepted) and receipts; rebuild ``reports_latest``. One transaction."""
-    counts: dict[str, int] = {}
-    if versions:
-        counts[REPORT_VERSIONS.name] = writer.append(
-            REPORT_VERSIONS, _arrow_select(writer, versions_table(versions, results), REPORT_VERSIONS, "_versions"))
-        accepted = [s for s, r in zip(versions, results, strict=True) if r.ok]
-        for rt in fields.REPORT_TYPES:
-            rows = [s for s in accepted if s.report_type == rt]
-            if rows:
-                contract = CONTRACTS[rt]
-                counts[contract.name] = writer.append(
-                    contract, _arrow_select(writer, typed_table(rows, rt), contract, f"_typed_{rt}"))
-    if submissions:
-        counts[REPORT_SUBMISSIONS.name] = writer.append(
-            REPORT_SUBMISSIONS, _arrow_select(writer, submissions_table(submissions), REPORT_SUBMISSIONS, "_subs"))
-    if versions or not writer.table_exists(REPORTS_LATEST.name):
+    A version's ``validation_warnings`` are the warnings its own row raised (matched by record number).
+    """
+    counts: dict[str, dict[str, int]] = {i.load_id: {} for i in items}
+    subs: list[Submission] = []
+    warnings: list[list[dict[str, Any]]] = []
+    for item in items:
+        by_row: dict[int, list[dict[str, Any]]] = {}
+        for w in item.warnings:
+            if isinstance(w.get("row"), int):
+                by_row.setdefault(w["row"], []).append(_finding(w))
+        per = counts[item.load_id]
+        for s in item.staged.payload.subs:
+            subs.append(s)
+            warnings.append(by_row.get(s.source_row, []))
+            for table in (REPORT_VERSIONS.name, CONTRACTS[s.report_type].name):
+                per[table] = per.get(table, 0) + 1
+    if subs:
+        writer.append(REPORT_VERSIONS, _arrow_select(writer, versions_table(subs, warnings), REPORT_VERSIONS,
+                                                     "_versions"))
+        for rt in sorted({s.report_type for s in subs}):
+            contract = CONTRACTS[rt]
+            writer.append(contract, _arrow_select(writer, typed_table(subs, rt), contract, f"_typed_{rt}"))
+    if subs or not writer.table_exists(REPORTS_LATEST.name):
         writer.ensure_table(REPORT_VERSIONS)
-        counts[REPORTS_LATEST.name] = writer.replace(
-            REPORTS_LATEST, latest_sql(table=f"{LAKE}.{REPORT_VERSIONS.name}"))
+        writer.replace(REPORTS_LATEST, latest_sql(table=f"{LAKE}.{REPORT_VERSIONS.name}"))
     return counts
 
 
-def processed_submissions(writer: LakeWriter, sha256s: Sequence[str]) -> dict[str, str]:
-    """sha256 -> submission_id of submissions already processed (accepted or quarantined) in the lake."""
-    if not sha256s or not writer.table_exists(REPORT_SUBMISSIONS.name):
-        return {}
-    writer.con.register("_shas", pa.table({"sha256": list(sha256s)}))
-    rows = writer.con.execute(
-        f"SELECT s.sha256, min(s.submission_id) FROM {LAKE}.report_submissions s JOIN _shas USING (sha256) "
-        "WHERE s.status <> 'duplicate' GROUP BY 1").fetchall()
-    return dict(rows)
+def reports_source(max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
+    return Source(
+        name=SOURCE,
+        stage=lambda arrival, workdir, load_id: stage(arrival, workdir, load_id, max_bytes=max_bytes),
+        store=store, read_facts=read_facts, decide=decide, context=context, batch_validation=True,
+    )
+

@@ -53,7 +53,15 @@ def read_csv(data: bytes, file: str) -> Table:
     header: list[str] | None = None
     rows: list[tuple[int, list[object]]] = []
     n = 0
-    for values in csv.reader(io.StringIO(text, newline="")):
+    reader = csv.reader(io.StringIO(text, newline=""))
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a field over the csv module's 128 KiB limit, a NUL, a broken quote
+            raise SourceError(file, f"CSV record {n + 1} cannot be read: {exc}", rule="csv_syntax", row=n + 1
+                              ) from None
         if not values or all(v.strip() == "" for v in values):
             continue
         if values[0].lstrip().startswith("#"):
@@ -122,6 +130,9 @@ def read_json(data: bytes, file: str) -> list[tuple[int, dict]]:
         raise SourceError(file, "JSON must be UTF-8", rule="encoding") from None
     except json.JSONDecodeError as exc:
         raise SourceError(file, f"invalid JSON: {exc}", rule="json_syntax") from None
+    except RecursionError:
+        raise SourceError(file, "JSON is nested too deeply (a report is an object of fields, at most a few "
+                                "levels deep)", rule="json_depth") from None
     records = doc if isinstance(doc, list) else [doc]
     out: list[tuple[int, dict]] = []
     for i, rec in enumerate(records, start=1):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kiban.config import paths as resolve_paths
-from kiban.loads import ingest_file
+from kiban.load.files import ingest_file
 from registries.abr.load import abr_source, build_sets, write_set
 from registries.municipalities.load import municipalities_source
 

@@ -10,7 +10,7 @@ import pytest
 
 from kiban import query
 from kiban.lake import Lake
-from kiban.loads import ingest_file
+from kiban.load.files import ingest_file
 from registries.abr.load import abr_source
 from registries.municipalities.load import municipalities_source
 from registries.municipalities.resolve import BUNDLED_MASTER as MASTER

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiban import query
-from kiban.loads import ingest_file
+from kiban.load.files import ingest_file
 from registries.corporate.load import corporate_source
 
 FULL = "00_zenkoku_all_20261030.zip"
@@ -362,23 +362,26 @@ def test_a_typed_field_that_is_no_value_is_reported_as_received(loaded, samples,
     assert _published(loaded) == before
 
 
-def test_a_failure_after_adoption_rolls_back_and_removes_the_placed_file(loaded, samples, monkeypatch):
+def test_a_failure_after_adoption_rolls_back_removes_the_placed_file_and_quarantines_the_input(loaded, samples, monkeypatch):
     from registries.corporate import load as corporate
 
     before = _published(loaded)
     events_before = set(_data_files(loaded, "corporate_events"))
     data_dir = loaded.lake_data / "main"
-    files_before = {p for p in data_dir.rglob("*.parquet")}
+    files_before = {p for p in data_dir.rglob("*.parquet") if p.parent.name != "loads"}
 
     def boom(con):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(corporate, "_file_is_new_state", boom)
-    with pytest.raises(RuntimeError, match="disk full"):
-        ingest_file(loaded, corporate_source(), samples / "00_zenkoku_all_20261130.zip")
+    result = ingest_file(loaded, corporate_source(), samples / "00_zenkoku_all_20261130.zip")
+    assert result.status == "quarantined"  # the failure is this input's alone: quarantined with the reason
+    assert result.errors[0]["rule"] == "storing_failed" and "disk full" in result.errors[0]["message"]
+    assert result.quarantine_report is not None and result.quarantine_report.exists()
     assert _published(loaded) == before
     assert set(_data_files(loaded, "corporate_events")) == events_before
-    assert {p for p in data_dir.rglob("*.parquet")} == files_before  # the adopted file did not stay behind
+    # the adopted file did not stay behind (the ledger row of the quarantined input is the one new file)
+    assert {p for p in data_dir.rglob("*.parquet") if p.parent.name != "loads"} == files_before
 
 
 def test_lake_maintenance_removing_the_old_state_keeps_the_shared_events_file(home, samples, monkeypatch):

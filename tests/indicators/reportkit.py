@@ -16,7 +16,6 @@ from kiban.config import Paths
 from kiban.lake import Lake
 from registries.reports.parse import parse
 from registries.reports.records import versions_table
-from registries.reports.validate import ValidationResult
 from registries.reports.writers import json_bytes
 from schemas.reports import REPORT_VERSIONS
 
@@ -26,7 +25,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "reports"
 def versions(rows: list[dict], received_at: datetime, name: str = "r.json") -> pa.Table:
     """``report_versions`` rows for report dicts received at ``received_at`` (all accepted)."""
     subs = parse(json_bytes(rows), name, received_at=received_at)
-    return versions_table(subs, [ValidationResult() for _ in subs])
+    return versions_table(subs, [[] for _ in subs])
 
 
 def sample_versions(limit: int | None = None) -> pa.Table:
@@ -37,7 +36,7 @@ def sample_versions(limit: int | None = None) -> pa.Table:
         a = json.loads(line)
         data = (SAMPLES / "files" / a["file"]).read_bytes()
         subs = parse(data, a["file"], received_at=datetime.fromisoformat(a["received_at"]))
-        tables.append(versions_table(subs, [ValidationResult() for _ in subs]))
+        tables.append(versions_table(subs, [[] for _ in subs]))
     table = pa.concat_tables(tables)
     # a duplicate arrival re-sends identical bytes: same report_ids; the intake keeps one
     _, idx = pa.compute.unique(table["report_id"]), None

@@ -12,7 +12,8 @@ import pytest
 from kiban import query
 from kiban.config import Paths
 from kiban.config import paths as make_paths
-from kiban.loads import LoadResult, ingest_file
+from kiban.load import LoadResult
+from kiban.load.files import ingest_file
 from registries.moj_map.load import moj_map_source
 
 REPO = Path(__file__).resolve().parents[2]

@@ -67,7 +67,7 @@ def test_datapackage_json_has_a_valid_shape(shared_release):
     pkg = json.loads((root / "datapackage.json").read_text())
     assert pkg["profile"] == "data-package" and pkg["name"].islower()
     names = {r["name"] for r in pkg["resources"]}
-    assert names == {"corporations", "parcels"}
+    assert names == {"corporations", "parcels", "report_submissions"}  # receipts: a view over the ledger
     for r in pkg["resources"]:
         assert r["path"] and all((root / p).is_file() for p in r["path"])
         fields = r["schema"]["fields"]

@@ -36,6 +36,18 @@ def _ingest(home, tmp_path, files: dict[str, bytes]):
     return CliRunner().invoke(main, ["--home", str(home.home), "reports", "ingest", *paths])
 
 
+def _ledger(home) -> list[dict]:
+    from kiban.lake import Lake
+    from kiban.load import ledger
+
+    con = Lake(home).reader(spatial=False)
+    try:
+        ids = [r[0] for r in con.execute("SELECT load_id FROM loads WHERE source = 'reports'").fetchall()]
+    finally:
+        con.close()
+    return ledger.rows(home, ids)
+
+
 def test_bad_files_quarantined_with_reasons_good_ones_stored(home, tmp_path):
     good = f"disaster_damage,{KUMAMOTO_CITY},2026-typhoon-21,2026-09-14 11:00,1,2\n"
     ws_extra = _xlsx(lambda wb: wb.create_sheet("メモ"))
@@ -54,24 +66,23 @@ def test_bad_files_quarantined_with_reasons_good_ones_stored(home, tmp_path):
     assert result.exit_code == 1, result.output
     out = result.output
     for rule in ("[encoding]", "[missing_header]", "[unknown_header]", "[extra_sheet]", "[merged_cells]",
-                 "[non_negative]"):
+                 "[disaster_damage_counts_non_negative]"):
         assert rule in out, (rule, out)
     assert "ACCEPTED" in out and "good_cp932.csv" in out
     from kiban.archive import RawArchive
-    from kiban.intake.receipts import ReceiptStore
 
-    stored = list((home.home / "intake" / "receipts").glob("sub_*.json"))
-    assert len(stored) == len(files)  # every submission has a receipt ...
-    for p in stored:
-        r = ReceiptStore(home).get(p.stem)
-        assert RawArchive(home.raw).path_for(r.sha256).exists()  # ... and its raw bytes
-        if r.status == "quarantined":
-            assert r.errors and (home.quarantine / r.submission_id / "report.json").exists()
+    rows = _ledger(home)
+    assert len(rows) == len(files)  # every submission has its ledger row (受付票) ...
+    for r in rows:
+        assert RawArchive(home.raw).path_for(r["sha256"]).exists()  # ... and its raw bytes
+        if r["status"] == "quarantined":
+            assert r["detail"]["errors"] and (home.quarantine / r["load_id"] / "report.json").exists()
     versions = CliRunner().invoke(main, ["--home", str(home.home), "sql",
                                          "select validation_status, count(*) n from report_versions group by 1 "
                                          "order by 1", "--format", "csv"])
     assert versions.exit_code == 0
-    assert versions.output.strip().splitlines() == ["validation_status,n", "accepted,1", "rejected,1"]
+    # only accepted submissions become versions; a rejected one is its ledger row + quarantine report
+    assert versions.output.strip().splitlines() == ["validation_status,n", "accepted,1"]
     latest = CliRunner().invoke(main, ["--home", str(home.home), "sql",
                                        "select lg_code, sequence_no from reports_latest", "--format", "csv"])
     assert latest.output.strip().splitlines() == ["lg_code,sequence_no", f"{KUMAMOTO_CITY},1"]

@@ -46,3 +46,46 @@ def population_row(**kw: object) -> dict:
                 f"{cls}_other_increase": 0, f"{cls}_other_decrease": 0, f"{cls}_households": 90}
     row.update(kw)
     return row
+
+
+def run_rules(subs: list, master: dict, tmp, *, previous: list | None = None, skew=None) -> tuple[set, set]:
+    """Validate parsed reports through the load's own Great Expectations suite (contract + ``rules_for``), with
+    the master and the previous versions as the context relations; returns the failing (column, check) pairs,
+    blocking and warnings."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from quality.runner import validate
+    from registries.reports.records import staged_table
+    from registries.reports.rules import MASTER, PREVIOUS, rules_for
+    from schemas.reports import CONTRACTS
+
+    tmp = Path(tmp)
+    tmp.mkdir(parents=True, exist_ok=True)
+    ctx = {MASTER: tmp / "master.parquet", PREVIOUS: tmp / "previous.parquet"}
+    pq.write_table(pa.table({
+        "lg_code": list(master), "valid_from": [v[0] for v in master.values()],
+        "valid_to": [v[1] for v in master.values()], "prefecture_code": [v[2] for v in master.values()],
+    }, schema=pa.schema([("lg_code", pa.string()), ("valid_from", pa.date32()), ("valid_to", pa.date32()),
+                         ("prefecture_code", pa.string())])), ctx[MASTER])
+    prev = previous or []
+    pq.write_table(pa.table({
+        "report_type": [s.report_type for s in prev], "lg_code": [s.envelope["lg_code"] for s in prev],
+        "subject_key": [s.envelope["subject_key"] for s in prev], "as_of": [s.envelope["as_of"] for s in prev],
+        "sequence_no": [s.envelope["sequence_no"] for s in prev],
+        "report_id": [str(s.envelope["report_id"]) for s in prev], "payload": [s.payload_json() for s in prev],
+    }, schema=pa.schema([("report_type", pa.string()), ("lg_code", pa.string()), ("subject_key", pa.string()),
+                         ("as_of", pa.timestamp("us", tz="UTC")), ("sequence_no", pa.int32()),
+                         ("report_id", pa.string()), ("payload", pa.string())])), ctx[PREVIOUS])
+    blocking, warnings = set(), set()
+    for rt in sorted({s.report_type for s in subs}):
+        staged = tmp / f"staged_{rt}.parquet"
+        pq.write_table(staged_table([s for s in subs if s.report_type == rt], rt), staged)
+        report = validate(CONTRACTS[rt], staged, rules_for(rt, skew=skew or timedelta(minutes=10)),
+                          source_file="r.csv", context=ctx)
+        blocking |= {(smp["column"], c.name) for c in report.blocking_failures() for smp in c.samples or [{"column": c.column}]}
+        warnings |= {(smp["column"], c.name) for c in report.warnings() for smp in c.samples or [{"column": c.column}]}
+    return blocking, warnings

@@ -1,0 +1,204 @@
+"""The intake service (報告受付サービス): the long-lived process that stores municipal reports within seconds.
+
+It owns the durable queue (:mod:`kiban.intake.queue`) and one writer thread. HTTP submissions and files taken
+from the landing folder are queued durably first; the writer takes everything waiting (up to ``max_batch``) and
+loads it through the one load use case (:func:`kiban.load.runner.run_batch` with the reports source): while
+one batch commits, the next fills, so throughput grows with load while a lone report is stored within about
+a second. After each commit ``on_commit`` is called (the HTTP app records the lake write in Dagster).
+
+Started by the HTTP app's lifespan (or ``kiban intake``), it first recovers what a previous process queued but
+did not store. A submission already in the ledger (killed after the commit) is only dequeued; one that failed
+``POISON_ALONE`` times is retried alone; one that failed ``POISON_LIMIT`` times is quarantined unprocessed.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiban.config import Paths
+from kiban.intake import landing
+from kiban.intake.queue import IntakeQueue, Queued
+from kiban.load import LoadResult, ledger
+from kiban.load.runner import record_unprocessed, run_batch
+
+log = logging.getLogger(__name__)
+
+POISON_ALONE = 2
+POISON_LIMIT = 4
+
+
+@dataclass
+class Ticket:
+    """Completion of one queued submission (``result`` is final once ``done`` is set)."""
+
+    queued: Queued
+    done: threading.Event = field(default_factory=threading.Event)
+    result: LoadResult | None = None
+
+
+class IntakeService:
+    def __init__(self, paths: Paths, *, max_batch: int = 2000, linger: float = 0.05, watch_landing: bool = False,
+                 landing_interval: float = 0.5, on_commit: Callable[[list[LoadResult]], None] | None = None,
+                 source_factory: Callable[[], Any] | None = None) -> None:
+        self.paths = paths
+        self.queue = IntakeQueue(paths)
+        self.max_batch, self.linger = max_batch, linger
+        self.watch_landing, self.landing_interval = watch_landing, landing_interval
+        self.on_commit = on_commit
+        self._source_factory = source_factory
+        self._work: queue.Queue[Ticket] = queue.Queue()
+        self._tickets: dict[str, Ticket] = {}
+        self._busy = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.recent: deque[dict[str, Any]] = deque(maxlen=200)  # the last batches, for /v1/health and benches
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+    def start(self) -> IntakeService:
+        """Recover what was queued before (a crash, a restart), then start the writer (and landing watcher)."""
+        if self._threads:
+            return self
+        pending = self.queue.pending()
+        stored = {r["load_id"] for r in ledger.rows(self.paths, [q.submission_id for q in pending])}
+        if stored:
+            self.queue.done(sorted(stored))
+        for q in pending:
+            if q.submission_id not in stored:
+                self._enqueue(q)
+        self._stop.clear()
+        self._threads = [threading.Thread(target=self._run, name="kiban-intake-writer", daemon=True)]
+        if self.watch_landing:
+            self._threads.append(threading.Thread(target=self._watch, name="kiban-landing-watcher", daemon=True))
+        for t in self._threads:
+            t.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.flush(timeout)
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=2)
+        self._threads = []
+
+    # -- submissions -------------------------------------------------------------------------------------------
+    def _enqueue(self, q: Queued) -> Ticket:
+        ticket = Ticket(q)
+        self._tickets[q.submission_id] = ticket
+        self._work.put(ticket)
+        return ticket
+
+    def submit(self, q: Queued) -> Ticket:
+        """Hand a durably queued submission to the writer."""
+        return self._enqueue(q)
+
+    def ticket(self, submission_id: str) -> Ticket | None:
+        return self._tickets.get(submission_id)
+
+    def waiting_with(self, sha256: str) -> str | None:
+        """The id of a submission of the same content waiting in this service, if any."""
+        for t in list(self._tickets.values()):
+            if t.queued.sha256 == sha256:
+                return t.queued.submission_id
+        return None
+
+    def idle(self) -> bool:
+        return self._work.empty() and not self._busy.is_set()
+
+    def flush(self, timeout: float = 60.0) -> bool:
+        """Wait until everything queued so far is stored."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.idle():
+                return True
+            time.sleep(0.02)
+        return False
+
+    # -- the writer ----------------------------------------------------------------------------------------------
+    def _source(self) -> Any:
+        if self._source_factory is not None:
+            return self._source_factory()
+        from registries.reports.load import reports_source
+
+        return reports_source()
+
+    def _drain(self) -> list[Ticket]:
+        try:
+            first = self._work.get(timeout=0.2)
+        except queue.Empty:
+            return []
+        self._busy.set()
+        time.sleep(self.linger)
+        tickets = [first]
+        while len(tickets) < self.max_batch:
+            try:
+                tickets.append(self._work.get_nowait())
+            except queue.Empty:
+                break
+        return tickets
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            tickets = self._drain()
+            if not tickets:
+                continue
+            try:
+                self._process(tickets)
+            except Exception:  # noqa: BLE001 - a platform failure: the submissions stay queued on disk
+                log.exception("intake batch failed; %d submissions stay queued and are retried", len(tickets))
+                time.sleep(1.0)
+                for t in tickets:
+                    self._work.put(t)
+            finally:
+                self._busy.clear()
+
+    def _process(self, tickets: list[Ticket]) -> None:
+        source = self._source()
+        hopeless = [t for t in tickets if t.queued.attempts >= POISON_LIMIT]
+        alone = [t for t in tickets if POISON_ALONE <= t.queued.attempts < POISON_LIMIT]
+        together = [t for t in tickets if t.queued.attempts < POISON_ALONE]
+        if hopeless:
+            errors = [{"file": t.queued.original_name, "row": None, "column": None, "rule": "repeatedly_failed",
+                       "value": None, "message": f"processing failed {t.queued.attempts} times (the process died "
+                                                 "or the lake refused it); kept unprocessed for review"}
+                      for t in hopeless]
+            results = record_unprocessed(self.paths, source, [
+                (t.queued.arrival(self.queue.archive), [e]) for t, e in zip(hopeless, errors, strict=True)])
+            self._finish(hopeless, results)
+        for group in ([together] if together else []) + [[t] for t in alone]:
+            self.queue.attempt([t.queued for t in group])
+            t0 = time.perf_counter()
+            results = run_batch(self.paths, source, [t.queued.arrival(self.queue.archive) for t in group])
+            self.recent.append({"submissions": len(group), "seconds": round(time.perf_counter() - t0, 3),
+                                "finished": time.time()})
+            self._finish(group, results)
+
+    def _finish(self, tickets: Sequence[Ticket], results: Sequence[LoadResult]) -> None:
+        self.queue.done([r.load_id for r in results])
+        for t, r in zip(tickets, results, strict=True):
+            t.result = r
+            t.done.set()
+            self._tickets.pop(t.queued.submission_id, None)
+        if self.on_commit is not None:
+            try:
+                self.on_commit(list(results))
+            except Exception:  # noqa: BLE001 - recording the event must never lose or block a report
+                log.exception("on_commit hook failed")
+
+    # -- the landing folder --------------------------------------------------------------------------------------
+    def take_landing(self) -> list[Ticket]:
+        """Queue the ready landing files (archived with their receipt first, then removed from landing)."""
+        return [self.submit(q) for q in landing.take(self.paths, self.queue)]
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.landing_interval):
+            try:
+                self.take_landing()
+            except Exception:  # noqa: BLE001
+                log.exception("taking landing files failed")

@@ -1,0 +1,56 @@
+"""File doors into the load use case: a local file, an archived object, the fetch log of a source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kiban.archive import FetchLog, RawArchive, RawObject
+from kiban.config import Paths
+from kiban.load import ledger
+from kiban.load.model import Arrival, LoadResult, Source
+from kiban.load.runner import run_batch, run_one
+
+
+def load_raw(paths: Paths, source: Source, raw: RawObject, *, channel: str = "file") -> LoadResult:
+    """Load one archived object (a batch of one)."""
+    return run_one(paths, source, Arrival(raw, channel=channel))
+
+
+def ingest_file(paths: Paths, source: Source, path: Path, *, source_url: str | None = None,
+                original_name: str | None = None) -> LoadResult:
+    """Archive a local file as received, then load it."""
+    raw = RawArchive(paths.raw).put_file(path, original_name=original_name, source=source_url)
+    return load_raw(paths, source, raw)
+
+
+def pending_fetches(paths: Paths, source: Source) -> list[dict[str, Any]]:
+    """Fetch-log entries of ``source`` whose content has no load yet (loaded, duplicate or quarantined)."""
+    done = ledger.processed(paths, source.name)
+    pending, seen = [], set()
+    for entry in FetchLog(paths.raw, source.name).entries():
+        if entry["sha256"] in done or entry["sha256"] in seen:
+            continue
+        seen.add(entry["sha256"])
+        pending.append(entry)
+    return pending
+
+
+def ingest_pending(paths: Paths, source: Source, order: Callable[[dict], Any] | None = None) -> list[LoadResult]:
+    """Load every file in the source's fetch log not processed yet, one at a time in ``order``.
+
+    Files of one source depend on each other's order (a 全件 before its 差分), so each is its own batch.
+    """
+    archive = RawArchive(paths.raw)
+    pending = pending_fetches(paths, source)
+    if order is not None:
+        pending.sort(key=order)
+    results = []
+    for entry in pending:
+        path = archive.path_for(entry["sha256"])
+        raw = RawObject(sha256=entry["sha256"], path=path, bytes=path.stat().st_size,
+                        original_name=entry["original_name"], source=entry["source"],
+                        received_at=entry["received_at"], new=False)
+        results.extend(run_batch(paths, source, [Arrival(raw, channel="fetch")]))
+    return results

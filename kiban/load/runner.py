@@ -1,0 +1,322 @@
+"""The one load use case: arrivals -> dedupe -> stage -> validate -> decide -> store, for every source and door.
+
+The CLI (``kiban ingest``), Dagster's load assets, the landing folder and the HTTP intake all call
+:func:`run_batch`; a file loaded by hand is a batch of one, a burst of municipal reports a batch of hundreds.
+
+1. **Dedupe** on the ledger (``loads``): content loaded before for this source, or twice in the batch, is a
+   ``duplicate`` (recorded, not loaded).
+2. **Stage** each arrival on its own (``Source.stage``): a ``SourceError`` or *any* exception quarantines that
+   arrival alone with a specific finding; the others go on.
+3. **Validate** with the Great Expectations suites (``quality``): per arrival, or the whole batch of one
+   contract in one run (``Source.batch_validation``) with every failing row attributed to its arrival.
+4. **Decide and store** in ONE lake transaction: the dedupe is re-checked authoritatively, the source reads
+   the facts it needs (``read_facts``) and a pure rule (``decide``) may still reject arrivals (e.g. a reused
+   report id); the accepted arrivals are stored (``Source.store``) together with the ledger rows of all. If the
+   batch's store fails, each arrival is retried alone, so one bad arrival never blocks the rest.
+5. Quarantine reports are written for every rejected arrival (``kiban.load.quarantine``), one format for all.
+
+Nothing half-written is ever visible: staged files live under ``KIBAN_HOME/staging/<batch>/`` and are removed
+afterwards (leftovers of a killed process are swept at the next batch), the lake commits atomically and the
+views file is swapped by rename.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kiban.config import Paths
+from kiban.lake import Lake, LakeWriter
+from kiban.load import ledger, quarantine
+from kiban.load.model import Arrival, Item, LoadResult, Source, new_load_id
+from registries.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+#: Staging folders older than this are left by a killed process and removed by the next batch.
+STALE_STAGING_SECONDS = 6 * 3600
+
+
+def new_batch_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def _result(source: Source, arrival: Arrival, batch_id: str) -> LoadResult:
+    raw = arrival.raw
+    return LoadResult(
+        load_id=arrival.load_id or new_load_id(raw.sha256), source=source.name, source_file=raw.original_name,
+        sha256=raw.sha256, status="loaded", channel=arrival.channel, submitted_by=arrival.submitted_by,
+        received_at=arrival.received.isoformat(), batch_id=batch_id,
+        info={"source_url": raw.source, "bytes": raw.bytes},
+    )
+
+
+def _reject(result: LoadResult, errors: list[dict[str, Any]]) -> None:
+    result.status = "quarantined"
+    result.errors.extend(errors)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_staging(paths: Paths, *, older_than: float = STALE_STAGING_SECONDS) -> int:
+    """Remove staging folders a killed process left behind; returns how many.
+
+    A batch folder names its process (``.owner``): it goes as soon as that process is gone. Other folders
+    (no owner) go when they are older than ``older_than``.
+    """
+    if not paths.staging.exists():
+        return 0
+    limit, removed = time.time() - older_than, 0
+    for folder in paths.staging.iterdir():
+        try:
+            if not folder.is_dir() or folder.is_symlink():
+                continue
+            owner = folder / ".owner"
+            if owner.exists():
+                text = owner.read_text().strip()
+                stale = not (text.isdigit() and _alive(int(text)))
+            else:
+                stale = folder.stat().st_mtime < limit
+            if stale:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def _stage(source: Source, arrivals: Sequence[tuple[Arrival, LoadResult]], workroot: Path, paths: Paths
+           ) -> list[Item]:
+    items = []
+    for arrival, result in arrivals:
+        workdir = workroot / result.load_id
+        try:
+            workdir.mkdir(parents=True, exist_ok=True)
+            staged = source.stage(arrival, workdir, result.load_id)
+        except SourceError as e:
+            _reject(result, [e.to_dict()])
+            continue
+        except Exception as e:  # noqa: BLE001 - any failure on one input quarantines that input alone
+            log.exception("staging %s failed", arrival.raw.original_name)
+            _reject(result, [quarantine.internal_error(arrival, "staging", e)])
+            continue
+        result.info.update(staged.info)
+        if staged.errors:
+            _reject(result, staged.errors)
+            continue
+        items.append(Item(result.load_id, arrival, staged, paths))
+    return items
+
+
+def _findings(report: Any, blocking: bool) -> list[dict[str, Any]]:
+    checks = report.blocking_failures() if blocking else report.warnings()
+    return [{**s, "message": c.error or c.rule_description} for c in checks for s in (c.samples or [{
+        "file": report.source_file, "row": None, "column": c.column, "rule": c.name, "value": None}])]
+
+
+def _apply_reports(result: LoadResult, reports: list[Any]) -> None:
+    result.validation.extend(r.to_dict() for r in reports)
+    for r in reports:
+        result.warnings.extend(_findings(r, blocking=False))
+        if not r.success:
+            _reject(result, _findings(r, blocking=True))
+
+
+def _validate(source: Source, items: list[Item], results: dict[str, LoadResult], workroot: Path) -> None:
+    from quality.runner import validate_batch
+
+    context: dict[str, Path] = {}
+    if source.context is not None and items:
+        context = dict(source.context(items[0].paths, items, workroot / "_context"))
+    if source.batch_validation and len(items) > 1:
+        groups: dict[str, list[tuple[Item, Any]]] = {}
+        for item in items:
+            for ds in item.staged.datasets:
+                groups.setdefault(ds.contract.name, []).append((item, ds))
+        for members in groups.values():
+            first = members[0][1]
+            try:
+                reports = validate_batch(first.contract, [ds.parquet for _, ds in members], first.rules,
+                                         source_files=[it.raw.original_name for it, _ in members], context=context)
+            except Exception:  # noqa: BLE001 - fall back to one run per input, so a bad one is found alone
+                log.exception("batch validation of %s failed; validating each input alone", first.contract.name)
+                for item, ds in members:
+                    _validate_one(item, [ds], results[item.load_id], context)
+                continue
+            for (item, _), report in zip(members, reports, strict=True):
+                _apply_reports(results[item.load_id], [report])
+        return
+    for item in items:
+        _validate_one(item, item.staged.datasets, results[item.load_id], context)
+
+
+def _validate_one(item: Item, datasets: Sequence[Any], result: LoadResult, context: dict[str, Path]) -> None:
+    from quality.runner import validate
+
+    try:
+        reports = [validate(d.contract, d.parquet, d.rules, source_file=item.raw.original_name, view=d.view,
+                            context=context or None) for d in datasets]
+    except Exception as e:  # noqa: BLE001
+        log.exception("validating %s failed", item.raw.original_name)
+        _reject(result, [quarantine.internal_error(item.arrival, "validation", e)])
+        return
+    _apply_reports(result, reports)
+
+
+def _store(source: Source, writer: LakeWriter, items: list[Item], results: dict[str, LoadResult]) -> None:
+    """Decide and store ``items`` in the open transaction (no ledger rows here)."""
+    shas, keys = ledger.loaded_before(writer, source.name, [i.raw.sha256 for i in items],
+                                      [i.staged.content_key for i in items if i.staged.content_key])
+    live = []
+    for item in items:
+        first = shas.get(item.raw.sha256) or keys.get(item.staged.content_key or "")
+        if first:
+            results[item.load_id].status = "duplicate"
+            results[item.load_id].duplicate_of = first
+        else:
+            live.append(item)
+    if source.decide is not None and live:
+        facts = source.read_facts(writer, live) if source.read_facts is not None else None
+        rejected = source.decide(live, facts)
+        for item in live:
+            if rejected.get(item.load_id):
+                _reject(results[item.load_id], list(rejected[item.load_id]))
+        live = [i for i in live if not rejected.get(i.load_id)]
+    if not live:
+        return
+    for item in live:
+        item.warnings = list(results[item.load_id].warnings)
+    counts_by_item = source.store(writer, live)
+    for item in live:
+        results[item.load_id].rows = dict(counts_by_item.get(item.load_id, {}))
+
+
+def _commit(lake: Lake, source: Source, items: list[Item], results: list[LoadResult],
+            by_id: dict[str, LoadResult], started: datetime) -> None:
+    keys = {i.load_id: i.staged.content_key for i in items if i.staged.content_key}
+    with lake.writer() as writer:
+        # an arrival whose load_id is in the ledger already was stored by another process (a queued submission
+        # recovered twice, or processed after a kill between its commit and its dequeue): never store it again
+        known = ledger.recorded(writer, [r.load_id for r in results])
+        for r in results:
+            if r.load_id in known:
+                r.status, r.rows, r.info["already_recorded"] = known[r.load_id], {}, True
+        _store(source, writer, [i for i in items if i.load_id not in known], by_id)
+        ledger.append(writer, [r for r in results if r.load_id not in known], started, keys)
+
+
+def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake: Lake | None = None
+              ) -> list[LoadResult]:
+    """Load ``arrivals`` (already archived) as one batch; one :class:`LoadResult` each, in order.
+
+    Never raises for bad input: every problem with one arrival ends as that arrival's quarantine report.
+    """
+    lake = lake or Lake(paths)
+    batch_id = new_batch_id()
+    started = datetime.now(UTC)
+    results = [_result(source, a, batch_id) for a in arrivals]
+    by_id = {r.load_id: r for r in results}
+    if len(by_id) != len(results):
+        raise ValueError("two arrivals of one batch carry the same load_id")
+
+    done = ledger.processed(paths, source.name, ("loaded",))
+    first: dict[str, str] = {}
+    todo = []
+    for arrival, result in zip(arrivals, results, strict=True):
+        dup = done.get(result.sha256) or first.get(result.sha256)
+        if dup:
+            result.status, result.duplicate_of = "duplicate", dup
+            continue
+        first[result.sha256] = result.load_id
+        todo.append((arrival, result))
+
+    sweep_staging(paths)
+    workroot = paths.staging / f"batch-{batch_id}"
+    workroot.mkdir(parents=True, exist_ok=True)
+    (workroot / ".owner").write_text(str(os.getpid()))
+    t0 = time.perf_counter()
+    try:
+        items = _stage(source, todo, workroot, paths)
+        t1 = time.perf_counter()
+        if items:
+            _validate(source, items, by_id, workroot)
+        t2 = time.perf_counter()
+        valid = [i for i in items if by_id[i.load_id].status == "loaded"]
+        try:
+            _commit(lake, source, valid, results, by_id, started)
+        except Exception as batch_error:  # noqa: BLE001 - isolate: retry each arrival alone
+            log.exception("storing batch %s failed; storing each arrival alone", batch_id)
+            _store_each(lake, source, valid, results, by_id, started, batch_error)
+        t3 = time.perf_counter()
+    finally:
+        shutil.rmtree(workroot, ignore_errors=True)
+    seconds = {"stage": round(t1 - t0, 3), "validate": round(t2 - t1, 3), "store": round(t3 - t2, 3)}
+    for arrival, result in zip(arrivals, results, strict=True):
+        result.info.setdefault("seconds", seconds)
+        if result.status == "quarantined":
+            result.quarantine_report = quarantine.write(paths, result, arrival)
+    return results
+
+
+def _store_each(lake: Lake, source: Source, valid: list[Item], results: list[LoadResult],
+                by_id: dict[str, LoadResult], started: datetime, batch_error: BaseException) -> None:
+    """After a failed batch store: every arrival in its own transaction; one that fails alone is quarantined."""
+    for r in results:  # the failed transaction stored nothing
+        if r.status == "loaded":
+            r.rows = {}
+    settled = [r for r in results if r.load_id not in {i.load_id for i in valid}]
+    for item in valid:
+        result = by_id[item.load_id]
+        try:
+            if len(valid) == 1:  # it failed alone already
+                raise batch_error
+            _commit(lake, source, [item], [result], by_id, started)
+            continue
+        except SourceError as e:
+            _reject(result, [e.to_dict()])
+        except Exception as e:  # noqa: BLE001
+            log.exception("storing %s failed", item.raw.original_name)
+            _reject(result, [quarantine.internal_error(item.arrival, "storing", e)])
+        result.rows = {}
+        settled.append(result)
+    if settled:
+        with lake.writer() as writer:
+            ledger.append(writer, settled, started, {})
+
+
+def run_one(paths: Paths, source: Source, arrival: Arrival, *, lake: Lake | None = None) -> LoadResult:
+    """A batch of one (a file loaded by hand or by a Dagster asset)."""
+    return run_batch(paths, source, [arrival], lake=lake)[0]
+
+
+def record_unprocessed(paths: Paths, source: Source, rejected: Sequence[tuple[Arrival, list[dict[str, Any]]]],
+                       *, lake: Lake | None = None) -> list[LoadResult]:
+    """Quarantine arrivals without processing them (e.g. an input that keeps crashing the process)."""
+    lake = lake or Lake(paths)
+    batch_id, started = new_batch_id(), datetime.now(UTC)
+    results = []
+    for arrival, errors in rejected:
+        result = _result(source, arrival, batch_id)
+        _reject(result, errors)
+        results.append(result)
+    if results:
+        with lake.writer() as writer:
+            ledger.append(writer, results, started, {})
+        for (arrival, _), result in zip(rejected, results, strict=True):
+            result.quarantine_report = quarantine.write(paths, result, arrival)
+    return results
