@@ -74,10 +74,9 @@ class SuiteSpec:
 
     def to_gx_suite(self) -> gx.ExpectationSuite:
         """A fresh GE ``ExpectationSuite`` (expectations are copied: a suite owns its expectations)."""
-        suite = gx.ExpectationSuite(name=self.dataset)
-        for c in self.checks:
-            suite.add_expectation(c.expectation.copy(deep=True))
-        return suite
+        # given to the constructor: add_expectation compares each new expectation with every one already added
+        # (quadratic pydantic work, about 0.3 s for the 38 checks of the 法人番号 suite); names are unique here
+        return gx.ExpectationSuite(name=self.dataset, expectations=[c.expectation.copy(deep=True) for c in self.checks])
 
 
 def quote(identifier: str) -> str:
