@@ -158,7 +158,7 @@ class DuckDBColumnValuesMatchRegex(ColumnMapMetricProvider):
         text = sa.cast(column, sa.String)
         glob = fixed_width_glob(regex)
         if glob is not None:
-            return _null_is_false(text.op("GLOB")(glob))
+            return _null_is_false(text.op("GLOB", is_comparison=True)(glob))
         return _null_is_false(sa.func.regexp_matches(text, regex))
 
 
