@@ -3,7 +3,10 @@
     .venv/bin/python bench/bench_moj_map.py --mb 200            # generate bench/out/grid_200mb.xml, stage it
     .venv/bin/python bench/bench_moj_map.py --mb 20 --zip       # the same, wrapped in a published-style nested zip
 
-Parsing runs in a child process so its peak RSS (``resource.getrusage``) is the parser's alone.
+Parsing runs in a child process so its peak RSS (``resource.getrusage``) is the parser's alone. The peer,
+mojxml-py (PyPI ``mojxml``, installed into its own environment under ``bench/out/peers/``, see
+``bench/peers.py``), converts the same file in the same run with ``mojxml2ogr --worker single`` to FlatGeobuf;
+``--no-peer`` skips it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 BYTES_PER_PARCEL = 2230  # measured for synth.write_grid output
+PEER_REQUIREMENT = "mojxml==0.5.4"
+PEER = """
+import resource, sys, time
+from mojxml.__main__ import main
+sys.argv = ["mojxml2ogr", "--worker", "single", {out!r}, {src!r}]
+t = time.perf_counter()
+try:
+    main()
+except SystemExit as exc:
+    if exc.code:
+        raise
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
 
 
 def generate(path: Path, mb: float, as_zip: bool) -> tuple[Path, int]:
@@ -62,6 +78,7 @@ def main() -> None:
     ap.add_argument("--zip", action="store_true", help="wrap in a nested zip as published")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--keep", action="store_true", help="keep the generated input")
+    ap.add_argument("--no-peer", dest="peer", action="store_false", help="skip mojxml-py")
     ap.add_argument("--child", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -81,6 +98,21 @@ def main() -> None:
     print(f"staged {stats['rows']:,} 筆 in {secs:.1f} s: {stats['rows'] / secs:,.0f} 筆/s, "
           f"{xml_bytes / 1e6 / secs:.1f} MB/s (XML), peak RSS {stats['peak_rss_mb']:.0f} MB, "
           f"max retained elements {stats['retained_peak']}, parquet {out.stat().st_size / 1e6:.1f} MB")
+    if args.peer:
+        from peers import peer_python
+
+        python = peer_python(PEER_REQUIREMENT)
+        fgb = args.out / f"{base.name}.fgb"
+        fgb.unlink(missing_ok=True)
+        proc = subprocess.run([str(python), "-c", PEER.format(out=str(fgb), src=str(src))], check=True,
+                              capture_output=True, text=True, cwd=args.out)
+        peer_s, peer_rss = proc.stdout.split()[-2:]
+        peer_s = float(peer_s)
+        print(f"peer: mojxml-py ({PEER_REQUIREMENT}, mojxml2ogr --worker single -> FlatGeobuf) {peer_s:.1f} s: "
+              f"{n / peer_s:,.0f} 筆/s, peak RSS {int(peer_rss) / 1024:.0f} MB; "
+              f"kiban's throughput {peer_s / secs:.2f}x the peer's")
+        fgb.unlink(missing_ok=True)
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if not args.keep:
         for p in {src, base.with_suffix(".xml"), out}:
             if p.exists():

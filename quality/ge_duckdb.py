@@ -19,7 +19,8 @@ The extension points used, instead of patching module globals:
   registers it, giving ``context.data_sources.add_duckdb(...)``) whose ``execution_engine_type`` is the engine
   above and whose ``get_engine`` returns that same engine, so table-asset checks see the same database.
 * Metric providers for ``column_values.match_regex`` / ``not_match_regex`` (DuckDB ``regexp_matches``, RE2
-  syntax, search semantics like GE's pandas ``str.contains``) and ``column_values.match_strftime_format``
+  syntax, search semantics like GE's pandas ``str.contains``; an anchored fixed-width pattern such as
+  ``^[0-9]{7}$`` is run as the equivalent ``GLOB``, see :func:`fixed_width_glob`) and ``column_values.match_strftime_format``
   (``try_strptime``). The strftime provider is deliberately *strict*: a value matches only if it is the canonical
   rendering of the parsed value (``strftime(strptime(v, f), f) = v``), so ``2024-1-5`` does not match
   ``%Y-%m-%d`` although Python's ``strptime`` accepts it; impossible dates (2024-02-30) never parse.
@@ -39,6 +40,7 @@ The extension points used, instead of patching module globals:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, Literal
@@ -116,13 +118,48 @@ def _null_is_false(condition: Any) -> Any:
     return sa.func.coalesce(condition, sa.false())
 
 
+#: An anchored regex of fixed width: character classes of ASCII letters/digits/ranges and plain letters/digits,
+#: each optionally repeated ``{n}`` times, e.g. ``^(?:[1-9][0-9]{12})$`` (a 法人番号) or ``^[0-9]{7}$``.
+_FIXED_ATOM = re.compile(r"(\[[A-Za-z0-9-]+\]|[A-Za-z0-9])(?:\{([0-9]{1,3})\})?")
+_ANCHORED = re.compile(r"\^(?:\(\?:(.*)\)|(.*))\$")
+_CLASS = re.compile(r"\[(?:[A-Za-z0-9]-[A-Za-z0-9]|[A-Za-z0-9])+\]")
+
+
+def fixed_width_glob(regex: str) -> str | None:
+    """The GLOB pattern matching exactly the strings ``regex`` (search semantics) matches, when ``regex`` is an
+    anchored sequence of single characters or classes with fixed repetition; None otherwise.
+
+    ``GLOB '[1-9][0-9][0-9]'`` needs exactly one character per class and no regex engine: about 3x cheaper than
+    ``regexp_matches`` per row in DuckDB, which matters for the fixed-width codes of a 5.8 M-row file.
+    """
+    m = _ANCHORED.fullmatch(regex)
+    body = m.group(1) if m and m.group(1) is not None else (m.group(2) if m else None)
+    if not body:
+        return None
+    parts, pos = [], 0
+    while pos < len(body):
+        atom = _FIXED_ATOM.match(body, pos)
+        if atom is None:
+            return None
+        unit = atom.group(1)
+        if unit.startswith("[") and not _CLASS.fullmatch(unit):
+            return None
+        parts.append(unit * int(atom.group(2) or 1))
+        pos = atom.end()
+    return "".join(parts)
+
+
 class DuckDBColumnValuesMatchRegex(ColumnMapMetricProvider):
     condition_metric_name = "column_values.match_regex"
     condition_value_keys = ("regex",)
 
     @column_condition_partial(engine=DuckDBExecutionEngine)
     def _duckdb(cls, column: Any, regex: str, **kwargs: Any) -> Any:
-        return _null_is_false(sa.func.regexp_matches(sa.cast(column, sa.String), regex))
+        text = sa.cast(column, sa.String)
+        glob = fixed_width_glob(regex)
+        if glob is not None:
+            return _null_is_false(text.op("GLOB", is_comparison=True)(glob))
+        return _null_is_false(sa.func.regexp_matches(text, regex))
 
 
 class DuckDBColumnValuesNotMatchRegex(ColumnMapMetricProvider):
@@ -198,6 +235,21 @@ class DuckDBProbe(ColumnAggregateMetricProvider):
     def _duckdb(cls, column: Any, probe_expression: str, **kwargs: Any) -> Any:
         return sa.literal_column(f"({probe_expression})")
 
+    @classmethod
+    def _get_evaluation_dependencies(cls, metric: MetricConfiguration, configuration: Any = None,
+                                     execution_engine: Any = None, runtime_configuration: dict | None = None
+                                     ) -> dict[str, MetricConfiguration]:
+        """Schedule the probe with the column-map counts: GE resolves the metrics whose dependencies are met
+        together and bundles their aggregates into one query per domain. A probe depends only on the table
+        metrics, so on its own it is ready one round earlier than the counts (which wait for their conditions)
+        and costs a scan of its own; depending on a (cheap, unevaluated) condition puts it in the counts' scan."""
+        dependencies = super()._get_evaluation_dependencies(metric, configuration, execution_engine,
+                                                            runtime_configuration)
+        if metric.metric_name.endswith(".aggregate_fn"):
+            dependencies["_same_round_as_map_counts"] = MetricConfiguration(
+                "column_values.nonnull.condition", metric_domain_kwargs=metric.metric_domain_kwargs)
+        return dependencies
+
 
 class DuckDBUnexpectedRowsCount(QueryMetricProvider):
     metric_name = "kiban.unexpected_rows_count"
@@ -211,7 +263,9 @@ class DuckDBUnexpectedRowsCount(QueryMetricProvider):
                                                             runtime_configuration)
         probe = metric.metric_value_kwargs.get("probe_query")
         if probe:
-            domain = {**metric.metric_domain_kwargs, "column": metric.metric_value_kwargs["probe_column"]}
+            # the same domain as the column-map counts ("table" included), so GE bundles them into one query
+            domain = {"table": None, **metric.metric_domain_kwargs,
+                      "column": metric.metric_value_kwargs["probe_column"]}
             dependencies["probe"] = MetricConfiguration("column.kiban_probe", metric_domain_kwargs=domain,
                                                         metric_value_kwargs={"probe_expression": probe})
         return dependencies

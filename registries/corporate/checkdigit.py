@@ -35,12 +35,14 @@ def is_valid_corporate_number(number: str | None) -> bool:
 def check_digit_sql(col: str) -> str:
     """A DuckDB boolean expression: TRUE iff ``col`` is a 13-digit corporate number with a valid check digit.
 
-    NULL input yields NULL; anything not 13 digits yields FALSE. ``col`` is a SQL expression (quote it).
-    Two casts instead of twelve digit extractions: as 10 ≡ 1 (mod 9), Σ Q_n·P_n ≡ base + (the number formed by
-    the even-weighted digits P_2, P_4, ..., P_12, i.e. characters 2, 4, ..., 12 of the number) (mod 9).
+    NULL input yields NULL; anything not 13 ASCII digits yields FALSE. ``col`` is a SQL expression (quote it).
+
+    One integer parse and integer arithmetic, no string slicing (the 全件 has 5.8 M numbers to check): ``n`` is
+    the number when the text is exactly 13 digits (``GLOB``: each character one ASCII digit), else NULL.
+    As 10 ≡ 1 (mod 9), Σ Q_n·P_n ≡ base + Σ P_n for even n (mod 9); base = ``n % 10^12``, and P_n for
+    n = 2, 4, ..., 12 is the digit ``n // 10^(n-1) % 10``. The leading digit is ``n // 10^12``.
     """
-    evens = ", ".join(f"{col}[{pos}]" for pos in range(2, 13, 2))
-    return (
-        f"(regexp_full_match({col}, '[0-9]{{13}}') AND ascii({col}) - 48 = "
-        f"9 - ((TRY_CAST(substr({col}, 2) AS BIGINT) + TRY_CAST(concat({evens}) AS BIGINT)) % 9))"
-    )
+    n = f"TRY_CAST(CASE WHEN {col} GLOB '{'[0-9]' * 13}' THEN {col} END AS BIGINT)"
+    evens = " + ".join(f"{n} // {10 ** (2 * k + 1)} % 10" for k in range(6))
+    valid = f"{n} // 1000000000000 = 9 - ({n} % 1000000000000 + {evens}) % 9"
+    return f"coalesce({valid}, CASE WHEN {col} IS NOT NULL THEN false END)"

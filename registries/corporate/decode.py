@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -199,13 +200,52 @@ def read_sample(stream: BinaryIO, label: str) -> bytes:
         raise SourceError(label, f"zip member cannot be read ({exc})", rule="truncated_zip") from None
 
 
-def transcode_member(opened: Opened, dest: BinaryIO, encoding: str, sample: bytes) -> int:
-    """Write the opened CSV (whose first bytes, ``sample``, were already read) to ``dest`` as UTF-8."""
+#: CP932 files at least this large (uncompressed) are transcoded on every core (``registries.corporate.transcode``);
+#: smaller ones serially, where starting worker processes would cost more than it saves.
+PARALLEL_BYTES = 64 * 1024 * 1024
+
+
+def transcode_cp932_parallel(src: BinaryIO, dest: BinaryIO, label: str, scratch: Path, first: bytes = b"",
+                             workers: int | None = None, chunk: int = CHUNK) -> int:
+    """:func:`transcode_to_utf8` for CP932 with the decoding spread over ``workers`` processes (scratch files
+    under the new folder ``scratch``, removed afterwards): the same bytes out, the same SourceError (offset,
+    line) for invalid input."""
+    import shutil
+
+    from registries.corporate.transcode import DecodeFailure, transcode_parallel
+
     try:
+        return transcode_parallel(src, dest, scratch, first=first, workers=workers, chunk=chunk)
+    except DecodeFailure as exc:
+        if exc.truncated:
+            raise SourceError(label, f"file ends inside a Shift_JIS/CP932 character (byte offset {exc.offset})",
+                              rule="encoding", row=exc.row) from None
+        raise SourceError(label, f"invalid Shift_JIS/CP932 byte sequence at byte offset {exc.offset} "
+                          f"(bytes {exc.value})", rule="encoding", row=exc.row, value=exc.value) from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def transcode_member(opened: Opened, dest: BinaryIO, encoding: str, sample: bytes) -> int:
+    """Write the opened CSV (whose first bytes, ``sample``, were already read) to the file ``dest`` as UTF-8;
+    a CP932 text of :data:`PARALLEL_BYTES` or more (as the zip directory or the file size tells) is decoded in
+    parallel, with scratch files next to ``dest``."""
+    size = opened.member.file_size if opened.member is not None else _size_of(opened.stream)
+    try:
+        if encoding == CP932 and size >= PARALLEL_BYTES:
+            scratch = Path(dest.name).with_name(f"{Path(dest.name).name}.parts")
+            return transcode_cp932_parallel(opened.stream, dest, opened.label, scratch, first=sample)
         return transcode_to_utf8(opened.stream, dest, encoding, opened.label, first=sample)
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise SourceError(opened.label, f"zip member is truncated or corrupt ({exc})",
                           rule="truncated_zip") from None
+
+
+def _size_of(stream: BinaryIO) -> int:
+    try:
+        return os.fstat(stream.fileno()).st_size
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 def find_utf8_error(path: Path, label: str, opener: Callable[[Path], BinaryIO] | None = None

@@ -44,6 +44,9 @@ def test_sql_expression_equals_python() -> None:
     numbers = [make_corporate_number(f"{rng.randrange(10**12):012d}") for _ in range(3000)]
     numbers += [f"{rng.randrange(10**13):013d}" for _ in range(3000)]  # mostly invalid
     numbers += VERIFIED + ["123", "12345678901a3", "", "11111111111111"]
+    # text an integer cast would accept, or digits that are not ASCII: never a valid number
+    numbers += ["７000012050002", "+700001205000", " 7000012050002", "7000012050002 ", "700001205000٣",
+                "7_00001205000", "70000120500.2", "7.000012050e12", "-700001205000"]
     con = duckdb.connect()
     con.execute("CREATE TABLE t (n VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?)", [(n,) for n in numbers])

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import random
 
+import duckdb
 import great_expectations as gx
 import great_expectations.expectations as gxe
+import pytest
 from great_expectations.execution_engine import sqlalchemy_execution_engine as ge_sql
 
 from quality import ge_duckdb
@@ -62,3 +65,23 @@ def test_no_module_globals_patched_and_analytics_off() -> None:
     assert "duckdb" not in {d.value for d in ge_sql._PERSISTED_CONNECTION_DIALECTS}
     assert os.environ["GX_ANALYTICS_ENABLED"] == "False"
     assert ge_duckdb.ephemeral_context().config.analytics_enabled is False
+
+
+@pytest.mark.parametrize("regex", ["^(?:[1-9][0-9]{12})$", "^(?:[0-9]{7})$", "^[0-9]{2}$", "^(?:[A-Z][a-z0-9]{2}x)$"])
+def test_fixed_width_regex_runs_as_a_glob_that_matches_the_same_strings(regex: str) -> None:
+    glob = ge_duckdb.fixed_width_glob(regex)
+    assert glob is not None and "{" not in glob
+    rng = random.Random(regex)
+    alphabet = "0123456789aZx-_ .+\n７٣é"
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 15))) for _ in range(4000)]
+    values += ["1234567", "7000012050002", "0000012050002", "01", "Ab1x", "1234567\n", "12", "AB1x", "Ab1xx"]
+    con = duckdb.connect()
+    rows = con.execute("SELECT v, regexp_matches(v, $1), v GLOB $2 FROM unnest($3::VARCHAR[]) t(v)",
+                       [regex, glob, values]).fetchall()
+    assert [r[0] for r in rows if r[1] != r[2]] == []
+    assert any(r[1] for r in rows)  # the samples reach both outcomes
+
+
+@pytest.mark.parametrize("regex", ["^[a-z]+[0-9]$", "[0-9]{2}", "^(?:[^0-9]{2})$", "^a|b$", "^(?:.{3})$", "^[\\d]{2}$"])
+def test_other_regexes_stay_regexes(regex: str) -> None:
+    assert ge_duckdb.fixed_width_glob(regex) is None

@@ -130,3 +130,32 @@ def test_retention_keeps_last_n_monthly_firsts_and_latest():
     assert retained(versions, policy) == ["2026-02-03.1", "2026-03-01.1", "2026-03-02.1"]
     assert expired(versions, policy, latest="2026-01-15.1") == ["2026-01-01.1", "2026-02-03.2"]
     assert expired(versions, RetentionPolicy(keep_last=1, keep_monthly=-1)) == ["2026-01-15.1", "2026-02-03.2"]
+
+
+def test_release_checks_read_the_files_in_place_and_number_rows_across_them(tmp_path):
+    """The checks run on exactly the written files (no staged copy); a failing row is named by its position
+    across the files in order, as the staged copy named it."""
+    from kiban.duck import connect
+    from kiban.releases.checks import check_dataset, release_view_sql
+
+    cs = contracts()
+    contract = cs["corporations"]
+    con = connect()
+    files = []
+    for i, rows in enumerate((7, 5)):
+        select = corporations_select(rows)
+        if i == 1:  # the third row of the second file breaks the corporate number pattern
+            select = select.replace("1000000000000 + i * 7", "CASE WHEN i = 2 THEN 7 ELSE 1000000000000 + i * 7 END")
+        path = tmp_path / f"part_{i}" / "data_0.parquet"
+        path.parent.mkdir()
+        con.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet)")
+        files.append(path)
+    rows = con.execute(f"SELECT _source_row, corporate_number FROM ({release_view_sql(contract, files)}) "
+                       "ORDER BY _source_row").fetchall()
+    assert [r[0] for r in rows] == list(range(1, 13))
+    report = check_dataset(con, contract, files, (), tmp_path / "work")
+    assert not report.success
+    failed = report.result("corporate_number__pattern")
+    assert failed.unexpected_count == 1
+    assert [(s["row"], s["value"]) for s in failed.samples] == [(7 + 3, "7")]
+    assert not (tmp_path / "work").exists()  # nothing staged
