@@ -131,6 +131,19 @@ def _validate(staged: Staged, source_file: str) -> list[Any]:
     ]
 
 
+def _data_docs(paths: Paths, result: LoadResult, reports: list[Any]) -> None:
+    """GE Data Docs of this load (quarantined too); each validation entry gets its page under ``/quality/``."""
+    from quality.datadocs import build_for_load, docs_file
+
+    t = time.perf_counter()
+    pages = build_for_load(paths.home, result.load_id, reports, result.status)
+    for entry in result.validation:
+        if entry["dataset"] in pages:
+            entry["data_docs"] = pages[entry["dataset"]]
+            entry["data_docs_file"] = str(docs_file(paths.home, pages[entry["dataset"]]))
+    result.info["data_docs_seconds"] = round(time.perf_counter() - t, 3)
+
+
 def _quarantine(paths: Paths, result: LoadResult, raw: RawObject) -> Path:
     folder = paths.quarantine / result.load_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -202,6 +215,7 @@ def ingest_raw(paths: Paths, source: Source, raw: RawObject, *, lake: Lake | Non
             if failures:
                 result.status = "quarantined"
                 result.errors = failures
+            _data_docs(paths, result, reports)
         t2 = time.perf_counter()
         result.info["seconds"] = {"stage": round(t1 - t0, 3), "validate": round(t2 - t1, 3)}
         with lake.writer() as writer:

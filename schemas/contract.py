@@ -107,6 +107,9 @@ class Contract:
     attribution: str = ""
     spatial: bool = False
     cadence: Cadence = "irregular"
+    #: the column whose range is the dataset's temporal coverage (DCAT ``dct:temporal``): a date or timestamp
+    #: column, or an integer year
+    temporal: str | None = None
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -115,6 +118,9 @@ class Contract:
         for key in (*self.primary_key, *self.partition_by, *self.sort_by):
             if key not in names:
                 raise ValueError(f"{self.name}: key column {key!r} is not a column")
+        if self.temporal is not None and (self.temporal not in names or self.column(self.temporal).type not in (
+                "date", "timestamp", "int32", "int64")):
+            raise ValueError(f"{self.name}: temporal column {self.temporal!r} is not a date, timestamp or year column")
 
     @property
     def column_names(self) -> list[str]:

@@ -33,6 +33,7 @@ from kiban.intake.receipts import Receipt, ReceiptStore, submission_id
 from kiban.intake.tokens import may_submit
 from kiban.lake import Lake
 from registries.errors import SourceError
+from quality.datadocs import build_for_load, docs_file
 from registries.reports import load as store
 from registries.reports.model import Submission
 from registries.reports.parse import parse
@@ -55,6 +56,8 @@ class BatchResult:
     receipts: list[Receipt]
     rows: dict[str, int] = field(default_factory=dict)
     validation: dict[str, object] = field(default_factory=dict)  # report type -> quality ValidationReport
+    #: dataset -> {"data_docs": page under /quality/, "data_docs_file": the HTML file}
+    data_docs: dict[str, dict[str, str]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -310,8 +313,11 @@ def process_batch(paths: Paths, incoming: Sequence[Incoming], *, master=None) ->
         ge = _ge(work, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    t2 = time.perf_counter()
     result = BatchResult(batch_id, [w.receipt for w in work])
+    t_docs = time.perf_counter()
+    pages = build_for_load(paths.home, batch_id, [v for k, v in ge.items() if k != "_seconds"], "batch")
+    result.data_docs = {d: {"data_docs": p, "data_docs_file": str(docs_file(paths.home, p))} for d, p in pages.items()}
+    t2 = time.perf_counter()
     processed_at = datetime.now(UTC)
     with Lake(paths).writer() as writer:
         done = store.processed_submissions(writer, [w.receipt.sha256 for w in work])
@@ -342,7 +348,8 @@ def process_batch(paths: Paths, incoming: Sequence[Incoming], *, master=None) ->
     _write_receipts(paths, work, batch_id, processed_at)
     result.receipts = [w.receipt for w in work] + [r for sid, r in already.items() if sid not in unique]
     result.validation = {k: v for k, v in ge.items() if k != "_seconds"}
-    result.seconds = {"prepare": round(t1 - t0, 3), "ge": round(t2 - t1, 3), "ge_by_type": ge["_seconds"], "store": round(t3 - t2, 3),
+    result.seconds = {"prepare": round(t1 - t0, 3), "ge": round(t_docs - t1, 3), "ge_by_type": ge["_seconds"],
+                      "data_docs": round(t2 - t_docs, 3), "store": round(t3 - t2, 3),
                       "total": round(time.perf_counter() - t0, 3)}
     return result
 

@@ -15,7 +15,7 @@ import dagster as dg
 
 from kiban.intake import landing
 from kiban.intake.batch import BatchResult, ingest_landing
-from pipelines.common import LAKE_POOL, OWNER, KibanHome, ge_check_specs
+from pipelines.common import LAKE_POOL, OWNER, KibanHome, data_docs_link, ge_check_specs
 from registries.reports.fields import REPORT_TYPES
 from registries.reports.load import validation_contract, validation_rules
 from schemas.reports import CONTRACTS, REPORT_SUBMISSIONS, REPORT_VERSIONS, REPORTS_LATEST
@@ -93,7 +93,9 @@ def check_results(result: BatchResult) -> list[dg.AssetCheckResult]:
         out.append(dg.AssetCheckResult(
             asset_key=spec.asset_key, check_name=spec.name, passed=passed,
             severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN,
-            metadata={"rows_validated": report.row_count if report is not None else 0,
+            metadata={**({"data_docs": link} if (link := data_docs_link(result.data_docs.get(report.dataset, {})))
+                         else {}),
+                      "rows_validated": report.row_count if report is not None else 0,
                       "unexpected_count": (check.unexpected_count or 0) if check is not None else 0,
                       "samples": dg.MetadataValue.json((check.samples if check is not None else [])[:20])},
         ))
