@@ -32,8 +32,8 @@ from kiban.config import Paths
 from kiban.intake.receipts import Receipt, ReceiptStore, submission_id
 from kiban.intake.tokens import may_submit
 from kiban.lake import Lake
-from registries.errors import SourceError
 from quality.datadocs import build_for_load, docs_file
+from registries.errors import SourceError
 from registries.reports import load as store
 from registries.reports.model import Submission
 from registries.reports.parse import parse
