@@ -118,9 +118,6 @@ class Contract:
         for key in (*self.primary_key, *self.partition_by, *self.sort_by):
             if key not in names:
                 raise ValueError(f"{self.name}: key column {key!r} is not a column")
-        if self.temporal is not None and (self.temporal not in names or self.column(self.temporal).type not in (
-                "date", "timestamp", "int32", "int64")):
-            raise ValueError(f"{self.name}: temporal column {self.temporal!r} is not a date, timestamp or year column")
 
     @property
     def column_names(self) -> list[str]:

@@ -103,3 +103,12 @@ def test_the_publisher_and_contact_email_come_from_the_environment(monkeypatch):
     publisher = g.value(ds, DCTERMS.publisher)
     assert publisher == URIRef("https://example.invalid/") and str(g.value(publisher, FOAF.name)) == "○○市 デジタル推進課"
     assert g.value(g.value(ds, DCAT.contactPoint), VCARD.hasEmail) == URIRef("mailto:opendata@example.invalid")
+
+
+def test_every_contracts_temporal_column_is_a_date_timestamp_or_year():
+    from schemas import all_contracts
+
+    for name, contract in all_contracts().items():
+        if contract.temporal is not None:
+            assert contract.column(contract.temporal).type in ("date", "timestamp", "int32", "int64"), name
+        assert contract.cadence in vocab.FREQUENCY, name
