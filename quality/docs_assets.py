@@ -43,7 +43,9 @@ ASSETS = {
 
 _STATIC = re.compile(r'((?:src|href)=")(?:\./|(?:\.\./)*)static/')
 _VEGA = re.compile(r'<script src="https://cdn\.jsdelivr\.net/npm/vega(?:-lite|-embed)?@\d+"></script>\s*')
-_LOGO = re.compile(r'https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/([\w.-]+\.png)[^"]*')
+_LOGO = re.compile(r'https://great-expectations-web-assets\.s3\.[a-z0-9-]+\.amazonaws\.com/([\w.-]+)(?:\?[^"\'\s)]*)?')
+#: the images GE copies into every site's ``static/images``
+GE_IMAGES = {"favicon.ico", "logo-long.png", "logo-long-vector.svg", "short-logo.png", "short-logo-vector.svg"}
 #: anything a browser would fetch by itself: src=, <link href=, url(...) in inline styles
 _EXTERNAL = re.compile(r'(?:\bsrc\s*=\s*["\']|<link\b[^>]*\bhref\s*=\s*["\']|url\(\s*["\']?)(https?:)?//', re.I)
 
@@ -71,7 +73,7 @@ def localise(html: str, static: str) -> str:
     html = _STATIC.sub(lambda m: f"{m.group(1)}{static}/", html)  # GE's favicon link is one level short
     for url, local in ASSETS.items():
         html = html.replace(url, f"{static}/vendor/{local}")
-    html = _LOGO.sub(lambda m: f"{static}/images/{m.group(1)}", html)
+    html = _LOGO.sub(lambda m: f"{static}/images/{m.group(1) if m.group(1) in GE_IMAGES else 'logo-long.png'}", html)
     if (m := _EXTERNAL.search(html)) is not None:
         raise ExternalAsset(f"page still loads from another host: {html[m.start():m.start() + 120]!r}")
     return html

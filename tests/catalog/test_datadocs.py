@@ -138,3 +138,21 @@ def test_asset_checks_link_the_data_docs_page_of_the_failing_file(loads, monkeyp
     linked = {r.check_name: r for r in ge_check_results("tiny_registry", TINY, [], [clean])}
     assert linked["code__pattern"].metadata["data_docs"] == dg.MetadataValue.url(
         "http://127.0.0.1:8080" + clean.validation[0]["data_docs"])
+
+
+def test_localise_points_cdn_references_at_vendored_files_and_keeps_the_markup_around_them():
+    html = ("<style>.brand{background: url('https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
+            "full_logo_dark.png');}</style>\n"
+            '<link rel="stylesheet" href="https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css">\n'
+            '<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>\n'
+            '<img src="https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/logo-long.png?d=1&x=2"/>\n'
+            '<link rel="shortcut icon" href="../../../static/images/favicon.ico"/>')
+    assert docs_assets.localise(html, "../../static") == (
+        "<style>.brand{background: url('../../static/images/logo-long.png');}</style>\n"
+        '<link rel="stylesheet" href="../../static/vendor/fontawesome-free-6.6.0/css/all.min.css">\n'
+        '<img src="../../static/images/logo-long.png"/>\n'
+        '<link rel="shortcut icon" href="../../static/images/favicon.ico"/>')
+    with pytest.raises(docs_assets.ExternalAsset):
+        docs_assets.localise('<script src="https://cdn.example.invalid/new.js"></script>', "static")
+    for local in docs_assets.ASSETS.values():
+        assert (docs_assets.VENDOR / local).is_file(), local
