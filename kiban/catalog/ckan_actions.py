@@ -293,8 +293,10 @@ def _group_show(items: list[dict[str, Any]], site: Site, data: dict[str, Any], k
     for g in items:
         if ident in (g["id"], g["name"]):
             out = dict(g)
-            members = [p for p in site.packages if (p[key]["id"] if key == "organization" else None) == g["id"]
-                       or any(x["id"] == g["id"] for x in p.get("groups", []))]
+            if key == "organization":
+                members = [p for p in site.packages if p["owner_org"] == g["id"]]
+            else:
+                members = [p for p in site.packages if any(x["id"] == g["id"] for x in p["groups"])]
             out["package_count"] = len(members)
             if _bool(data, "include_datasets"):
                 out["packages"] = members[:1000]
