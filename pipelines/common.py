@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import dagster as dg
 
@@ -35,6 +37,17 @@ def ge_check_specs(asset: str, contract: Contract, rules: Sequence[Rule]) -> lis
     ]
 
 
+def data_docs_link(entry: dict[str, Any]) -> dg.MetadataValue | None:
+    """The GE Data Docs page of one validation: a URL when ``KIBAN_PUBLIC_URL`` (where ``kiban serve`` answers)
+    is set, else the HTML file's path."""
+    if not entry.get("data_docs"):
+        return None
+    public = os.environ.get("KIBAN_PUBLIC_URL", "").rstrip("/")
+    if public:
+        return dg.MetadataValue.url(public + entry["data_docs"])
+    return dg.MetadataValue.path(entry.get("data_docs_file") or entry["data_docs"])
+
+
 def ge_check_results(asset: str, contract: Contract, rules: Sequence[Rule], loads: Iterable[LoadResult]
                      ) -> list[dg.AssetCheckResult]:
     """Fold the validation reports of this run's loads into one result per check.
@@ -46,16 +59,23 @@ def ge_check_results(asset: str, contract: Contract, rules: Sequence[Rule], load
     out = []
     for name, _description, blocking in check_specs(contract, rules):
         failed_files, unexpected, samples, validated = [], 0, [], 0
+        first_failed: dict[str, Any] | None = None
+        last: dict[str, Any] | None = None
         for load in loads:
             for report in load.validation:
                 for r in report["results"]:
                     if r["name"] != name:
                         continue
                     validated += 1
+                    last = report
+                    if not r["success"] and first_failed is None:
+                        first_failed = report
                     if not r["success"]:
                         failed_files.append(load.source_file)
                         unexpected += r.get("unexpected_count") or 0
                         samples.extend(r.get("samples", [])[:5])
+        docs = first_failed or last  # the page to link: the first failing file's, else the last file's
+        link = data_docs_link(docs) if docs else None
         out.append(dg.AssetCheckResult(
             asset_key=asset,
             check_name=name,
@@ -66,6 +86,7 @@ def ge_check_results(asset: str, contract: Contract, rules: Sequence[Rule], load
                 "failed_files": dg.MetadataValue.json(failed_files),
                 "unexpected_count": unexpected,
                 "samples": dg.MetadataValue.json(samples[:20]),
+                **({"data_docs": link} if link is not None else {}),
             },
         ))
     return out

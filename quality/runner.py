@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,8 @@ class ValidationReport:
     success: bool
     results: list[CheckResult]
     engine: str = ""  # the GE execution engine class that ran the checks
+    #: GE's own ``ExpectationSuiteValidationResult`` (every check; details for the failed ones), for Data Docs
+    gx_result: Any = field(default=None, repr=False, compare=False)
 
     def blocking_failures(self) -> list[CheckResult]:
         return [r for r in self.results if r.blocking and not r.success]
@@ -65,7 +67,8 @@ class ValidationReport:
         raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = asdict(replace(self, gx_result=None))
+        del d["gx_result"]
         d["blocking_failures"] = [r.name for r in self.blocking_failures()]
         d["warnings"] = [r.name for r in self.warnings()]
         return d
@@ -214,6 +217,25 @@ def batch_view_sql(files: Sequence[Path]) -> tuple[str, list[int]]:
     return sql, offsets
 
 
+def _merged(first: Any, detailed: dict[str, Any]) -> Any:
+    """The first (counts-only) suite result with the failed checks' detailed results in place, statistics
+    recomputed: one GE validation result of the whole suite, as GE's Data Docs render it."""
+    from great_expectations.validator.validation_statistics import calc_validation_statistics
+
+    first.results = [detailed.get(r.expectation_config.meta["check"], r) for r in first.results]
+    for r in first.results:  # counts-only results carry no observed column list; GE's page layout needs it
+        if (r.expectation_config.type == "expect_table_columns_to_match_ordered_list" and r.success
+                and "observed_value" not in (r.result or {})):
+            r.result = {**(r.result or {}), "observed_value": list(r.expectation_config.kwargs["column_list"])}
+    stats = calc_validation_statistics(first.results)
+    first.statistics = {"evaluated_expectations": stats.evaluated_expectations,
+                        "successful_expectations": stats.successful_expectations,
+                        "unsuccessful_expectations": stats.unsuccessful_expectations,
+                        "success_percent": stats.success_percent}
+    first.success = stats.success
+    return first
+
+
 def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, source_file: str,
               sample_size: int = 20, view: str | None = None, context: dict[str, Path] | None = None,
               staged_sql: str | None = None) -> ValidationReport:
@@ -253,7 +275,8 @@ def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, s
     finally:
         engine.close()
     success = not any(r.blocking and not r.success for r in results)
-    return ValidationReport(suite.dataset, source_file, row_count, success, results, type(engine).__name__)
+    return ValidationReport(suite.dataset, source_file, row_count, success, results, type(engine).__name__,
+                            _merged(first, by_check))
 
 
 def validate(contract: Contract, parquet: str | Path | list[Path], rules: Sequence[Rule] = (), *,
@@ -275,8 +298,8 @@ BATCH_SAMPLES = 100_000
 
 def validate_batch(contract: Contract, files: Sequence[Path], rules: Sequence[Rule] = (), *,
                    source_files: Sequence[str], context: dict[str, Path] | None = None
-                   ) -> list[ValidationReport]:
-    """Validate the staged files of several inputs in ONE suite run; one report per input.
+                   ) -> tuple[list[ValidationReport], ValidationReport]:
+    """Validate the staged files of several inputs in ONE suite run; one report per input, and the batch's.
 
     The suite runs over all files at once (one set of scans however many inputs), then every failing row is
     attributed to its input by its ``_source_row`` range, so each input passes or fails on its own rows only.
@@ -310,4 +333,4 @@ def validate_batch(contract: Contract, files: Sequence[Path], rules: Sequence[Ru
             r.element_count = rows
         success = not any(r.blocking and not r.success for r in results)
         reports.append(ValidationReport(whole.dataset, source_files[i], rows, success, results, whole.engine))
-    return reports
+    return reports, whole

@@ -142,7 +142,7 @@ def _contract(name: str, title_ja: str, title_en: str, description: str, names: 
               key: tuple[str, ...]) -> Contract:
     return Contract(
         name=name, version="1.0.0", title_ja=title_ja, title_en=title_en, description=description,
-        columns=_cols(*names), primary_key=key, sort_by=key, group="address", cadence="weekly", licence=LICENCE,
+        columns=_cols(*names), primary_key=key, sort_by=key, group="address", cadence="weekly", temporal="efct_date", licence=LICENCE,
         attribution=ATTRIBUTION,
     )
 

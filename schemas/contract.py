@@ -113,6 +113,9 @@ class Contract:
     #: A dataset that is a view over other datasets (no table of its own): its SELECT, and the tables it reads.
     derived_sql: str | None = None
     derived_from: tuple[str, ...] = ()
+    #: the column whose range is the dataset's temporal coverage (DCAT ``dct:temporal``): a date or timestamp
+    #: column, or an integer year
+    temporal: str | None = None
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]

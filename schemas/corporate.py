@@ -221,7 +221,7 @@ corporate_events = Contract(
     columns=(*OFFICIAL_COLUMNS, *_LINEAGE_EVENTS),
     primary_key=("source_sha256", "sequence_number"),
     sort_by=("corporate_number", "update_date", "sequence_number"),
-    group="corporate", cadence="daily",
+    group="corporate", cadence="daily", temporal="update_date",
     licence=LICENCE,
     attribution=ATTRIBUTION,
 )
@@ -245,7 +245,7 @@ corporations = Contract(
     primary_key=("corporate_number",),
     partition_by=("prefecture_code",),
     sort_by=("corporate_number",),
-    group="corporate", cadence="daily",
+    group="corporate", cadence="daily", temporal="update_date",
     licence=LICENCE,
     attribution=ATTRIBUTION,
 )
@@ -276,7 +276,7 @@ corporate_reconciliation = Contract(
     ),
     primary_key=("full_file", "corporate_number"),
     sort_by=("corporate_number",),
-    group="corporate", cadence="monthly",
+    group="corporate", cadence="monthly", temporal="reconciled_at",
     licence=LICENCE,
     attribution=ATTRIBUTION,
 )

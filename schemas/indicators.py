@@ -36,6 +36,6 @@ INDICATOR_VALUES = Contract(
         Column("snapshot_id", "int64", "湖スナップショット", "lake snapshot the values were computed from"),
     ),
     primary_key=("as_known_at", "indicator_id", "grain", "area_code"),
-    sort_by=("indicator_id", "grain", "area_code", "as_known_at"), group="indicators", cadence="continuous",
+    sort_by=("indicator_id", "grain", "area_code", "as_known_at"), group="indicators", cadence="continuous", temporal="as_known_at",
     attribution="市区町村からの報告を集計して作成",
 )

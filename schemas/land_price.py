@@ -67,7 +67,7 @@ LAND_PRICES = Contract(
     ),
     primary_key=("point_id", "year", "price_classification"),
     sort_by=("city_code", "standard_lot_number"),
-    group="real_estate", cadence="semiannual",
+    group="real_estate", cadence="semiannual", temporal="year",
     licence="不動産情報ライブラリ利用規約（出典の記載が必要）",
     attribution=REINFOLIB_ATTRIBUTION,
     spatial=True,

@@ -237,7 +237,7 @@ PARCEL_MATCH_RATE = Contract(
     ),
     primary_key=("lg_code",),
     sort_by=("lg_code",),
-    group="real_estate", cadence="monthly",
+    group="real_estate", cadence="monthly", temporal="computed_at",
     licence=_LICENCE,
     attribution=_ATTRIBUTION,
 )

@@ -74,7 +74,7 @@ MUNICIPALITIES = Contract(
     ),
     primary_key=("lg_code",),
     sort_by=("lg_code",),
-    group="reference", cadence="monthly",
+    group="reference", cadence="monthly", temporal="valid_from",
     licence="政府標準利用規約（第2.0版）（CC BY 4.0 互換）",
     attribution="出典: 総務省「全国地方公共団体コード」（https://www.soumu.go.jp/denshijiti/code.html）を加工して作成",
 )
@@ -108,7 +108,7 @@ MUNICIPALITY_CODES = Contract(
     ),
     primary_key=("form", "code"),
     sort_by=("form", "code"),
-    group="reference", cadence="monthly",
+    group="reference", cadence="monthly", temporal="valid_from",
     licence=MUNICIPALITIES.licence,
     attribution=MUNICIPALITIES.attribution,
 )

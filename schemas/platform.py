@@ -42,5 +42,5 @@ LOADS = Contract(
         Column("finished_at", "timestamp", "終了日時", "When processing finished", nullable=False),
     ),
     primary_key=("load_id",),
-    group="platform", cadence="continuous",
+    group="platform", cadence="continuous", temporal="started_at",
 )

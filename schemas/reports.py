@@ -303,7 +303,7 @@ CONTRACTS: dict[str, Contract] = {
     rt: Contract(
         name=f"report_{rt}", version=SCHEMA_VERSION, title_ja=t[0], title_en=t[1], description=t[2],
         columns=(*ENVELOPE, *ITEMS[rt]), primary_key=_KEY, sort_by=_SORT, group=GROUP, cadence="continuous",
-        attribution=_ATTRIBUTION, checks="kind",
+        temporal="as_of", attribution=_ATTRIBUTION, checks="kind",
     )
     for rt, t in _TITLES.items()
 }
@@ -320,7 +320,7 @@ REPORT_VERSIONS = Contract(
     description="全報告種別の全版 (訂正・取消・訓練を含む). 自然キー (report_type, lg_code, subject_key, as_of); "
                 "版順 (sequence_no, received_at). 二時間軸: as_of と received_at.",
     columns=(*ENVELOPE, *_VERSION_EXTRA), primary_key=_KEY, sort_by=_SORT,
-    partition_by=("report_type",), group=GROUP, cadence="continuous", attribution=_ATTRIBUTION,
+    partition_by=("report_type",), group=GROUP, cadence="continuous", temporal="as_of", attribution=_ATTRIBUTION,
 )
 
 REPORTS_LATEST = Contract(
@@ -328,7 +328,7 @@ REPORTS_LATEST = Contract(
     description="自然キーごとの最新版 (訓練・不受理を除外, 取消/削除は墓標として除外). "
                 "registries.reports.versions.latest_sql で導出.",
     columns=(*ENVELOPE, *_VERSION_EXTRA), primary_key=("report_type", "lg_code", "subject_key", "as_of"),
-    sort_by=_SORT, partition_by=("report_type",), group=GROUP, cadence="continuous", attribution=_ATTRIBUTION,
+    sort_by=_SORT, partition_by=("report_type",), group=GROUP, cadence="continuous", temporal="as_of", attribution=_ATTRIBUTION,
 )
 
 SUBMISSION_STATUS = CodeTable(
@@ -358,7 +358,7 @@ REPORT_SUBMISSIONS = Contract(
         Column("batch_id", "string", "バッチID", "intake batch that processed it", nullable=False),
         Column("processed_at", "timestamp", "処理日時", "when the batch committed", nullable=False),
     ),
-    primary_key=("submission_id", "received_at"), group=GROUP, cadence="continuous",
+    primary_key=("submission_id", "received_at"), group=GROUP, cadence="continuous", temporal="received_at",
     derived_from=("loads",),
     derived_sql=(
         "SELECT load_id AS submission_id, sha256, source_file, channel, "

@@ -129,8 +129,27 @@ def _findings(report: Any, blocking: bool) -> list[dict[str, Any]]:
         "file": report.source_file, "row": None, "column": c.column, "rule": c.name, "value": None}])]
 
 
-def _apply_reports(result: LoadResult, reports: list[Any]) -> None:
-    result.validation.extend(r.to_dict() for r in reports)
+def _data_docs(paths: Paths, run: str, reports: list[Any], status: str) -> dict[str, str]:
+    """Great Expectations Data Docs of a validation (dataset -> page under ``/quality/``); never fails a load."""
+    from quality.datadocs import build_for_load
+
+    try:
+        return build_for_load(paths.home, run, reports, status)
+    except Exception:  # noqa: BLE001 - the report pages are a view of the result, not part of the load
+        log.exception("building Data Docs for %s failed", run)
+        return {}
+
+
+def _apply_reports(result: LoadResult, reports: list[Any], pages: dict[str, str], home: Path) -> None:
+    """Record validation on the result: the reports (with their Data Docs page), warnings, blocking failures."""
+    from quality.datadocs import docs_file
+
+    for r in reports:
+        entry = r.to_dict()
+        if r.dataset in pages:
+            entry["data_docs"] = pages[r.dataset]
+            entry["data_docs_file"] = str(docs_file(home, pages[r.dataset]))
+        result.validation.append(entry)
     for r in reports:
         result.warnings.extend(_findings(r, blocking=False))
         if not r.success:
@@ -158,8 +177,10 @@ def _validate(source: Source, items: list[Item], results: dict[str, LoadResult],
                 for item, ds in members:
                     _validate_one(item, [ds], results[item.load_id], context)
                 continue
+            reports, whole = reports
+            pages = _data_docs(items[0].paths, f"batch-{results[members[0][0].load_id].batch_id}", [whole], "batch")
             for (item, _), report in zip(members, reports, strict=True):
-                _apply_reports(results[item.load_id], [report])
+                _apply_reports(results[item.load_id], [report], pages, item.paths.home)
         return
     for item in items:
         _validate_one(item, item.staged.datasets, results[item.load_id], context)
@@ -175,7 +196,8 @@ def _validate_one(item: Item, datasets: Sequence[Any], result: LoadResult, conte
         log.exception("validating %s failed", item.raw.original_name)
         _reject(result, [quarantine.internal_error(item.arrival, "validation", e)])
         return
-    _apply_reports(result, reports)
+    status = "quarantined" if any(not r.success for r in reports) else "loaded"
+    _apply_reports(result, reports, _data_docs(item.paths, item.load_id, reports, status), item.paths.home)
 
 
 def _store(source: Source, writer: LakeWriter, items: list[Item], results: dict[str, LoadResult]) -> None:

@@ -91,7 +91,7 @@ def _snapshot(con: duckdb.DuckDBPyConnection, lake: Lake) -> dict[str, Any]:
 
 
 def _dataset_entry(contract: Contract, files: list[dict[str, Any]], quality: dict[str, Any],
-                   lineage: list[dict[str, Any]]) -> dict[str, Any]:
+                   lineage: list[dict[str, Any]], coverage: dict[str, Any]) -> dict[str, Any]:
     geom = primary_geometry(contract)
     return {
         "title_ja": contract.title_ja, "title_en": contract.title_en, "description": contract.description,
@@ -105,7 +105,8 @@ def _dataset_entry(contract: Contract, files: list[dict[str, Any]], quality: dic
         **({"geometry_column": geom, "crs": "EPSG:6668 (JGD2011 lon/lat)"} if geom else {}),
         "rows": sum(f["rows"] for f in files), "bytes": sum(f["bytes"] for f in files),
         "files": [f["path"] for f in files],
-        "licence": contract.licence, "attribution": contract.attribution,
+        "licence": contract.licence, "attribution": contract.attribution, "cadence": contract.cadence,
+        **coverage,
         "quality": {k: v for k, v in quality.items() if k != "results"},
         "lineage": lineage,
     }
@@ -117,6 +118,8 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
             echo: Callable[[str], None] = lambda s: None) -> PublishResult:
     """Publish the current lake state as a new release; raises :class:`checks.PublishBlocked` on failed checks."""
     from kiban.catalog import artefacts
+    from kiban.catalog.coverage import coverage
+    from quality.datadocs import build_for_release
     from schemas import all_contracts
 
     contracts = dict(contracts if contracts is not None else all_contracts())
@@ -135,6 +138,7 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
             names = [n for n in publishable(con, contracts) if datasets is None or n in datasets]
             written: dict[str, list[dict[str, Any]]] = {}
             quality: dict[str, dict[str, Any]] = {}
+            reports: list[Any] = []
             failures: dict[str, list[str]] = {}
             for name in names:
                 contract = contracts[name]
@@ -145,11 +149,13 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
                 report = checks.check_dataset(con, contract, [f.path for f in files], rules.get(name, ()),
                                               workdir)
                 quality[name] = checks.summary(report)
+                reports.append(report)
                 if not report.success:
                     failures[name] = [r.name for r in report.blocking_failures()]
             if failures:
                 raise checks.PublishBlocked(failures)
-            datasets_meta = {n: _dataset_entry(contracts[n], written[n], quality[n], manifest.lineage(con, n))
+            datasets_meta = {n: _dataset_entry(contracts[n], written[n], quality[n], manifest.lineage(con, n),
+                                               coverage(con, contracts[n], n, primary_geometry(contracts[n])))
                              for n in names}
         except BaseException:
             checks.clean(workdir)
@@ -176,7 +182,10 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
             },
         }
         doc["files"] = [f for n in names for f in written[n]]
+        for name, page in build_for_release(incoming, version, reports).items():
+            doc["datasets"][name]["quality"]["data_docs"] = page
         extra = artefacts.write_release_artefacts(incoming, doc, contracts, quality)
+        extra += sorted(p for p in (incoming / "quality").rglob("*") if p.is_file())
         doc["files"] += [manifest.file_entry(incoming, p) for p in extra]
         _step("catalog")
         root = store.root / version

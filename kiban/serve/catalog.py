@@ -1,23 +1,31 @@
-"""Catalog routes: DCAT JSON-LD, a read-only CKAN API v3 subset, data dictionaries, release files and manifests.
+"""Catalog routes: DCAT JSON-LD, CKAN's action API (read actions), data dictionaries, release files, manifests.
 
-CKAN actions answer with CKAN's envelope ``{"help": ..., "success": true, "result": ...}`` (errors: ``success``
-false and ``error.__type``), so harvesters written for CKAN portals work unchanged.
+The CKAN action API answers at ``/api/3/action/<name>`` and ``/api/action/<name>``, by GET (query parameters) and
+POST (JSON body or form), with CKAN's envelope ``{"help", "success", "result"}`` and CKAN's errors
+(``{"success": false, "error": {"__type", ...}}`` with CKAN's status codes), so ckanapi, ckanext-harvest's CKAN
+harvester and portals written for CKAN read Kiban unchanged. The actions themselves are in
+:mod:`kiban.catalog.ckan_actions`.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from kiban.catalog import ckan, dcat, dictionary
+from kiban.catalog import ckan, ckan_actions, dcat, dictionary
 from kiban.catalog.links import Links
 from kiban.config import Paths
 from kiban.releases.publish import PRIVATE_GROUPS
 from kiban.releases.store import LATEST, ReleaseNotFound, ReleaseStore
 from kiban.serve.http import json_response, problem
+from quality.datadocs import DocsLocation, ensure_index, home_location, release_location
 
 
 def public_contracts() -> dict:
@@ -33,38 +41,72 @@ def _latest(store: ReleaseStore) -> dict[str, Any] | None:
         return None
 
 
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def safe_file(root: Path, path: str) -> Path | None:
+    """``root/path`` if every segment is a plain name (no ``..``, no hidden files) and it is a file inside root."""
+    parts = path.split("/")
+    if not all(_SEGMENT.fullmatch(p) and ".." not in p for p in parts):
+        return None
+    base = root.resolve()
+    target = base.joinpath(*parts).resolve()
+    return target if target.is_relative_to(base) and target.is_file() else None
+
+
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _ckan(request: Request, action: str, result: Any = None, *, error: dict[str, Any] | None = None,
-          status: int = 200) -> Response:
-    body: dict[str, Any] = {"help": f"{_base(request)}/api/3/action/help_show?name={action}",
-                            "success": error is None}
-    if error is None:
-        body["result"] = result
-    else:
-        body["error"] = error
-    return JSONResponse(body, status_code=status)
+class _FirstReleased:
+    """Dataset -> ``created_at`` of the oldest retained release that has it (cached per set of releases)."""
+
+    def __init__(self, store: ReleaseStore) -> None:
+        self.store = store
+        self._key: tuple[str, ...] = ()
+        self._value: dict[str, str] = {}
+
+    def __call__(self) -> dict[str, str]:
+        versions = tuple(self.store.versions())
+        if versions != self._key:
+            out: dict[str, str] = {}
+            for v in versions:  # oldest first
+                try:
+                    m = self.store.manifest(v)
+                except (ReleaseNotFound, ValueError):
+                    continue
+                for name in m["datasets"]:
+                    out.setdefault(name, m["created_at"])
+            self._key, self._value = versions, out
+        return self._value
 
 
-def _not_found(request: Request, action: str) -> Response:
-    return _ckan(request, action, error={"__type": "Not Found Error", "message": "Not found"}, status=404)
+async def _request_data(request: Request) -> dict[str, Any]:
+    """CKAN's request data: query parameters on GET (a repeated key gives a list), a JSON object or a form on
+    POST. Raises ``BadRequest`` for a body that is not a JSON object."""
+    def mixed(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, list[Any]] = {}
+        for k, v in items:
+            out.setdefault(k, []).append(v)
+        return {k: v[0] if len(v) == 1 else v for k, v in out.items()}
 
-
-def _missing(request: Request, action: str, param: str) -> Response:
-    return _ckan(request, action, error={"__type": "Validation Error", param: ["Missing value"]}, status=409)
-
-
-def _int_param(request: Request, name: str, default: int, high: int) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
+    if request.method == "GET":
+        return mixed(list(request.query_params.multi_items()))
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        return mixed([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+    body = await request.body()
+    if not body.strip():
+        return mixed(list(request.query_params.multi_items()))
     try:
-        value = int(raw)
-    except ValueError:
-        return None
-    return value if 0 <= value <= high else None
+        data = json.loads(body)
+    except ValueError as e:
+        raise ckan_actions.BadRequest(f"JSON Error: Error decoding JSON data. Error: {e}") from None
+    if not isinstance(data, dict):
+        raise ckan_actions.BadRequest(
+            f"JSON Error: Request data JSON decoded to {data!r} but it needs to be a dictionary.")
+    return data
 
 
 def routes(paths: Paths) -> list[Route]:
@@ -73,9 +115,15 @@ def routes(paths: Paths) -> list[Route]:
     def links(request: Request, manifest: dict[str, Any] | None) -> Links:
         return Links(_base(request), manifest["version"] if manifest else "")
 
-    def packages(request: Request) -> list[dict[str, Any]]:
+    first_seen = _FirstReleased(store)
+
+    def site(request: Request) -> ckan_actions.Site:
         manifest = _latest(store)
-        return [ckan.package(c, manifest, links(request, manifest)) for c in public_contracts().values()]
+        firsts = first_seen()
+        packages = [ckan.package(c, manifest, links(request, manifest), firsts.get(c.name))
+                    for c in public_contracts().values()]
+        created = min(firsts.values()) if firsts else (manifest["created_at"] if manifest else None)
+        return ckan_actions.Site(packages, _base(request), created=ckan.ckan_time(created))
 
     async def catalog_jsonld(request: Request) -> Response:
         """
@@ -88,60 +136,44 @@ def routes(paths: Paths) -> list[Route]:
         doc = dcat.catalog(public_contracts(), manifest, links(request, manifest))
         return json_response(request, doc)
 
-    async def package_list(request: Request) -> Response:
+    async def ckan_action(request: Request) -> Response:
         """
-        summary: CKAN package_list
+        summary: CKAN action API (read actions), GET with query parameters or POST with a JSON body
+        description: package_list, package_show, package_search, resource_show, organization_list,
+          organization_show, group_list, group_show, tag_list, status_show, help_show; CKAN's envelope and errors
         responses:
           200:
-            description: CKAN envelope with package names
+            description: '{"help", "success": true, "result"}'
+          400:
+            description: unknown action, bad JSON or an invalid search query
+          403:
+            description: a CKAN write action (the catalog is read-only)
+          404:
+            description: no such package, resource, organization or group
+          409:
+            description: validation error (missing or invalid parameter)
         """
-        return _ckan(request, "package_list", sorted(c.name.replace("_", "-") for c in public_contracts().values()))
+        name = request.path_params["action"]
+        base = _base(request)
+        body: dict[str, Any] = {"help": f"{base}/api/3/action/help_show?name={quote(name, safe='')}"}
+        try:
+            data = await _request_data(request)
+            data.pop("callback", None)
+            result = ckan_actions.run(site(request), name, data, method=request.method)
+        except ckan_actions.BadRequest as e:
+            return JSONResponse(str(e), status_code=400)
+        except ckan_actions.ActionError as e:
+            return JSONResponse({**body, "success": False, "error": e.error()}, status_code=e.status)
+        return JSONResponse({**body, "success": True, "result": result})
 
-    async def package_show(request: Request) -> Response:
+    async def api_version(request: Request) -> Response:
         """
-        summary: CKAN package_show?id=
+        summary: CKAN API version (3)
         responses:
           200:
-            description: CKAN envelope with one package
+            description: '{"version": 3}'
         """
-        ident = request.query_params.get("id")
-        if not ident:
-            return _missing(request, "package_show", "id")
-        contract = ckan.find_package(public_contracts(), ident)
-        if contract is None:
-            return _not_found(request, "package_show")
-        manifest = _latest(store)
-        return _ckan(request, "package_show", ckan.package(contract, manifest, links(request, manifest)))
-
-    async def package_search(request: Request) -> Response:
-        """
-        summary: CKAN package_search?q=&rows=&start=
-        responses:
-          200:
-            description: CKAN envelope with count and results
-        """
-        rows, start = _int_param(request, "rows", 10, 1000), _int_param(request, "start", 0, 10**9)
-        if rows is None or start is None:
-            return _ckan(request, "package_search", status=409,
-                         error={"__type": "Validation Error", "rows": ["Invalid integer"]})
-        q = request.query_params.get("q", "")
-        return _ckan(request, "package_search", ckan.search(packages(request), q, rows, start))
-
-    async def resource_show(request: Request) -> Response:
-        """
-        summary: CKAN resource_show?id=
-        responses:
-          200:
-            description: CKAN envelope with one resource
-        """
-        ident = request.query_params.get("id")
-        if not ident:
-            return _missing(request, "resource_show", "id")
-        for p in packages(request):
-            for r in p["resources"]:
-                if r["id"] == ident:
-                    return _ckan(request, "resource_show", r)
-        return _not_found(request, "resource_show")
+        return JSONResponse({"version": 3})
 
     async def dataset_page(request: Request) -> Response:
         """
@@ -202,12 +234,51 @@ def routes(paths: Paths) -> list[Route]:
             return problem(404, "Not found", "no such file in this release")
         return FileResponse(target, headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
+    docs_home = home_location(paths.home)
+
+    def docs_file(loc: DocsLocation, path: str) -> Response:
+        if path in ("", "index.html"):
+            ensure_index(loc)  # loads render their pages; the index is drawn when it is asked for
+        target = safe_file(loc.site, path or "index.html")
+        if target is None:
+            return problem(404, "Not found", "no such Data Docs page")
+        return FileResponse(target)
+
+    async def quality_docs(request: Request) -> Response:
+        """
+        summary: Great Expectations Data Docs of every validated load (index and pages)
+        responses:
+          200:
+            description: HTML, CSS, JS, images of GE's Data Docs site
+          404:
+            description: no such page
+        """
+        return docs_file(docs_home, request.path_params.get("path", ""))
+
+    async def release_quality_docs(request: Request) -> Response:
+        """
+        summary: Great Expectations Data Docs of a release's checks (inside the release folder)
+        responses:
+          200:
+            description: HTML, CSS, JS, images of GE's Data Docs site
+          404:
+            description: no such release or page
+        """
+        version = request.path_params["version"]
+        if version == LATEST:
+            version = store.latest() or ""
+        if version not in store.versions():
+            return problem(404, "Unknown release", f"no release {request.path_params['version']!r}")
+        return docs_file(release_location(store.root / version), request.path_params.get("path", ""))
+
     return [
+        Route("/quality", lambda request: RedirectResponse("/quality/", status_code=308)),
+        Route("/quality/releases/{version}/{path:path}", release_quality_docs),
+        Route("/quality/{path:path}", quality_docs),
         Route("/catalog.jsonld", catalog_jsonld),
-        Route("/api/3/action/package_list", package_list),
-        Route("/api/3/action/package_show", package_show),
-        Route("/api/3/action/package_search", package_search),
-        Route("/api/3/action/resource_show", resource_show),
+        Route("/api/3/action/{action}", ckan_action, methods=["GET", "POST"]),
+        Route("/api/action/{action}", ckan_action, methods=["GET", "POST"]),
+        Route("/api/3", api_version),
         Route("/datasets/{dataset}", dataset_page),
         Route("/v1/releases", release_list),
         Route("/v1/releases/{version}", release_manifest),

@@ -16,7 +16,7 @@ import dagster as dg
 from kiban.intake import landing
 from kiban.intake.landing import ingest_landing
 from kiban.load import LoadResult
-from pipelines.common import LAKE_POOL, OWNER, KibanHome, ge_check_specs
+from pipelines.common import LAKE_POOL, OWNER, KibanHome, data_docs_link, ge_check_specs
 from registries.reports.fields import REPORT_TYPES
 from registries.reports.rules import rules_for
 from schemas.reports import CONTRACTS, REPORT_SUBMISSIONS, REPORT_VERSIONS, REPORTS_LATEST
@@ -92,7 +92,9 @@ def check_results(results: list[LoadResult]) -> list[dg.AssetCheckResult]:
         out.append(dg.AssetCheckResult(
             asset_key=spec.asset_key, check_name=spec.name, passed=not failed,
             severity=dg.AssetCheckSeverity.ERROR if spec.blocking else dg.AssetCheckSeverity.WARN,
-            metadata={"submissions_validated": len(runs),
+            metadata={**({"data_docs": link} if (link := data_docs_link(next(
+                          (v for r in results for v in r.validation if v["dataset"] == dataset), {}))) else {}),
+                      "submissions_validated": len(runs),
                       "unexpected_count": sum(c.get("unexpected_count") or 0 for c in failed),
                       "samples": dg.MetadataValue.json([s for c in failed for s in c["samples"]][:20])},
         ))

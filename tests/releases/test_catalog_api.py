@@ -65,16 +65,18 @@ def test_datapackage_json_has_a_valid_shape(shared_release):
     store = ReleaseStore.of(shared_release)
     root = store.root / store.latest()
     pkg = json.loads((root / "datapackage.json").read_text())
-    assert pkg["profile"] == "data-package" and pkg["name"].islower()
-    names = {r["name"] for r in pkg["resources"]}
-    assert names == {"corporations", "parcels", "report_submissions"}  # receipts: a view over the ledger
+    assert pkg["profile"] == "tabular-data-package" and pkg["name"].islower()
+    # report_submissions (receipts) is a view over the ledger, published with the registries' datasets
+    assert {r["kiban"]["dataset"] for r in pkg["resources"]} == {"corporations", "parcels", "report_submissions"}
+    # one resource per Parquet file: a Parquet file is no chunk of another
+    assert len([r for r in pkg["resources"] if r["kiban"]["dataset"] != "report_submissions"]) == 3 + 1
     for r in pkg["resources"]:
-        assert r["path"] and all((root / p).is_file() for p in r["path"])
+        assert (root / r["path"]).is_file() and r["profile"] == "tabular-data-resource"
         fields = r["schema"]["fields"]
         assert all({"name", "type"} <= set(f) for f in fields)
         assert {f["type"] for f in fields} <= {"string", "integer", "number", "boolean", "date", "datetime", "any"}
-    kind = next(f for f in next(r for r in pkg["resources"] if r["name"] == "corporations")["schema"]["fields"]
-                if f["name"] == "kind")
+    kind = next(f for f in next(r for r in pkg["resources"] if r["kiban"]["dataset"] == "corporations")["schema"]
+                ["fields"] if f["name"] == "kind")
     assert "301" in kind["constraints"]["enum"]
 
 
