@@ -12,20 +12,34 @@ exactly once; ``lg_code`` is NULL for an address abroad or an unknown code. The 
 
 from __future__ import annotations
 
-CORPORATIONS_WITH_LG_CODE = """
-SELECT c.*, mc.lg_code, m.name AS municipality_name
-FROM corporations AS c
-LEFT JOIN municipality_codes AS mc ON mc.form = 'code5' AND mc.code = c.prefecture_code || c.city_code
-LEFT JOIN municipalities AS m ON m.lg_code = mc.lg_code
-""".strip()
+from collections.abc import Callable
 
-#: view name -> (tables it needs, SELECT over those tables' views)
-DERIVED: dict[str, tuple[frozenset[str], str]] = {
-    "corporations_with_lg_code": (frozenset({"corporations", "municipality_codes", "municipalities"}),
-                                  CORPORATIONS_WITH_LG_CODE),
+
+def _corporations_with_lg_code(ref: Callable[[str], str]) -> str:
+    return (f"SELECT c.*, mc.lg_code, m.name AS municipality_name FROM {ref('corporations')} AS c "
+            f"LEFT JOIN {ref('municipality_codes')} AS mc "
+            f"ON mc.form = 'code5' AND mc.code = c.prefecture_code || c.city_code "
+            f"LEFT JOIN {ref('municipalities')} AS m ON m.lg_code = mc.lg_code")
+
+
+#: view name -> (tables it needs, description, SELECT over those tables given how to name a table)
+DERIVED: dict[str, tuple[frozenset[str], str, Callable[[Callable[[str], str]], str]]] = {
+    "corporations_with_lg_code": (
+        frozenset({"corporations", "municipality_codes", "municipalities"}),
+        "corporations with lg_code (全国地方公共団体コード) and municipality_name, joined through "
+        "municipality_codes (form code5 = prefecture_code || city_code)",
+        _corporations_with_lg_code),
 }
 
 
-def derived_views(tables: set[str]) -> dict[str, str]:
-    """The derived views whose tables all exist (view name -> SELECT), in a fixed order."""
-    return {name: sql for name, (needs, sql) in DERIVED.items() if needs <= tables}
+def derived_views(tables: set[str], ref: Callable[[str], str] = lambda t: t) -> dict[str, str]:
+    """The derived views whose tables all exist (view name -> SELECT), in a fixed order.
+
+    ``ref`` names a table in the SELECT: the view of that name by default; a release's ``_at(root)`` macros
+    pass the datasets' own SELECTs (in parentheses) to read every table under the same root.
+    """
+    return {name: sql(ref) for name, (needs, _, sql) in DERIVED.items() if needs <= tables}
+
+
+def description(name: str) -> str:
+    return DERIVED[name][1]

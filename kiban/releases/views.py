@@ -96,17 +96,24 @@ def build_views(root: Path, manifest: dict[str, Any], target: Path | None = None
     con = connect(tmp)  # GEOMETRY is a core type in DuckDB 1.5: no extension needed to read GeoParquet
     try:
         con.execute("SET file_search_path = ?", [str(base)])  # views are bound (files opened) at creation
+        macros: dict[str, str] = {}  # dataset -> SELECT under the macro parameter root
         for name, ds in manifest["datasets"].items():
             files = _dataset_files(ds)
+            macros[name] = dataset_sql(ds["schema"], files, version, created, root_expr="root")
             con.execute(f"CREATE VIEW {quote_ident(name)} AS "
                         f"{dataset_sql(ds['schema'], files, version, created, prefix)}")
             comment = (f"{ds.get('title_en') or name}, release {version}: reads {prefix}{name}/ relative to "
                        f"the folder this file is opened from (working directory or file_search_path)")
             con.execute(f"COMMENT ON VIEW {quote_ident(name)} IS {quote_literal(comment)}")
-            con.execute(f"CREATE MACRO {quote_ident(name + '_at')}(root) AS TABLE "
-                        f"{dataset_sql(ds['schema'], files, version, created, root_expr='root')}")
-        for name, sql in derived_views.derived_views(set(manifest["datasets"])).items():
+            con.execute(f"CREATE MACRO {quote_ident(name + '_at')}(root) AS TABLE {macros[name]}")
+        released = set(manifest["datasets"])
+        for name, sql in derived_views.derived_views(released).items():
             con.execute(f"CREATE VIEW {quote_ident(name)} AS {sql}")
+            con.execute(f"COMMENT ON VIEW {quote_ident(name)} IS "
+                        f"{quote_literal(derived_views.description(name))}")
+        # a macro resolves names where it is called (r.x_at(...) cannot see x_at): inline the datasets' SELECTs
+        for name, sql in derived_views.derived_views(released, lambda t: f"({macros[t]})").items():
+            con.execute(f"CREATE MACRO {quote_ident(name + '_at')}(root) AS TABLE {sql}")
         con.execute(
             "CREATE TABLE _release AS SELECT ? AS version, ? AS lake_snapshot_id, ?::TIMESTAMPTZ AS created_at, "
             "? AS paths_relative_to", [version, manifest["lake"]["snapshot_id"], created,
