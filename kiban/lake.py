@@ -183,7 +183,7 @@ class LakeMoved(RuntimeError):
 def attach_views(con: duckdb.DuckDBPyConnection, paths: Paths, alias: str = "views") -> None:
     """Attach ``kiban.duckdb`` read-only as ``alias`` and make it the default; its relative paths resolve
     against ``KIBAN_HOME`` (``file_search_path``), whatever the working directory."""
-    con.execute("SET file_search_path = ?", [str(paths.home)])
+    con.execute("SET GLOBAL file_search_path = ?", [str(paths.home)])  # cursors too
     con.execute(f"ATTACH {quote_literal(str(paths.views_db))} AS {quote_ident(alias)} (READ_ONLY)")
     con.execute(f"USE {quote_ident(alias)}")
 
@@ -243,11 +243,12 @@ class Lake:
             for f in r if f]
         missing = [f for f in current if not f.exists()]
         if missing:
+            first = missing[0]
+            shown = first.relative_to(self.paths.home) if first.is_relative_to(self.paths.home) else first
             raise LakeMoved(
                 f"KIBAN_HOME {self.paths.home} holds a lake catalog written for {row[0]}, but {len(missing)} of "
-                f"its {len(current)} current data files are missing under {data_path} (first: "
-                f"{missing[0].relative_to(self.paths.home) if missing[0].is_relative_to(self.paths.home) else missing[0]})"
-                f". Copy the whole KIBAN_HOME, lake/catalog.ducklake together with lake/data/ "
+                f"its {len(current)} current data files are missing under {data_path} (first: {shown}). Copy the "
+                f"whole KIBAN_HOME, lake/catalog.ducklake together with lake/data/ "
                 f"(e.g. rsync -a OLD_HOME/ {self.paths.home}/), then run the command again.")
         con.execute(f"UPDATE {meta}.ducklake_metadata SET value = ? WHERE key = 'data_path' AND scope IS NULL",
                     [data_path])
@@ -315,7 +316,8 @@ class Lake:
 
         Paths are relative to ``KIBAN_HOME`` (``lake/data/main/<table>/ducklake-<uuid>.parquet``): readers set
         ``file_search_path`` to the home (:func:`attach_views`), or open the file from the home folder. File names
-        are unique (UUIDs) and never reused, so the views cannot read another home's different data.
+        are unique and never reused (DuckLake's UUIDs; the load id for adopted files), so the views cannot read
+        another home's different data under the same name.
         """
         statements = []
         for table in existing_tables(con):

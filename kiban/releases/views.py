@@ -132,5 +132,5 @@ def open_views(views_file: Path, *, extensions: tuple[str, ...] = ()) -> duckdb.
     relative paths resolved against its own folder: the Python form of ``cd <folder> && duckdb release.duckdb``."""
     views_file = Path(views_file).resolve()
     con = connect(views_file, read_only=True, extensions=extensions)
-    con.execute("SET file_search_path = ?", [str(views_file.parent)])
+    con.execute("SET GLOBAL file_search_path = ?", [str(views_file.parent)])  # and its cursors
     return con

@@ -57,6 +57,14 @@ def test_a_moved_home_answers_sql_and_takes_an_ingest_and_a_publish(published, m
         print(json.dumps(con.execute("SELECT count(*) FROM corporations").fetchone()))
     """, cwd=home)
     assert out == [corporations]
+    # and so do Kiban's own readers, cursors included (the API serves each request on a cursor)
+    con = Lake(make_paths(home)).reader(spatial=False)
+    try:
+        cur = con.cursor()
+        cur.execute("USE views")
+        assert cur.execute("SELECT count(*) FROM corporations").fetchone()[0] == corporations
+    finally:
+        con.close()
 
     # a write: an ingest records the new data path, then succeeds
     with caplog.at_level(logging.WARNING, logger="kiban.lake"):
