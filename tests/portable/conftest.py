@@ -52,10 +52,10 @@ def kiban(home: Path, *args: str) -> str:
 def published(tmp_path_factory) -> Published:
     home = tmp_path_factory.mktemp("portable") / "home"
     kiban(home, "ingest", "municipalities", str(SAMPLES / "municipalities" / "000925835.xls"))
-    kiban(home, "ingest", "corporate", str(SAMPLES / "nta" / "00_zenkoku_all_20261030.zip"))
+    kiban(home, "ingest", "corporate", str(SAMPLES / "corporate" / "00_zenkoku_all_20261030.zip"))
     kiban(home, "ingest", "moj-map", str(SAMPLES / "moj_map" / "13101-0001.zip"))
     kiban(home, "publish")
-    kiban(home, "ingest", "corporate", str(SAMPLES / "nta" / "diff_20261102.zip"))
+    kiban(home, "ingest", "corporate", str(SAMPLES / "corporate" / "diff_20261102.zip"))
     kiban(home, "publish")
     paths = make_paths(home)
     first, second = ReleaseStore.of(paths).versions()

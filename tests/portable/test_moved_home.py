@@ -68,7 +68,7 @@ def test_a_moved_home_answers_sql_and_takes_an_ingest_and_a_publish(published, m
 
     # a write: an ingest records the new data path, then succeeds
     with caplog.at_level(logging.WARNING, logger="kiban.lake"):
-        output = kiban(home, "ingest", "corporate", str(SAMPLES / "nta" / "diff_20261104.zip"))
+        output = kiban(home, "ingest", "corporate", str(SAMPLES / "corporate" / "diff_20261104.zip"))
     assert output.startswith("loaded diff_20261104.zip"), output
     assert _stored_data_path(home) == f"{home}/lake/data/"
     assert any("KIBAN_HOME moved" in r.getMessage() and str(home) in r.getMessage() for r in caplog.records)
