@@ -13,7 +13,9 @@ set), so a release folder copied to another path or machine answers SQL as it is
 No stale reads: every view first checks that the folder it reads from holds *this* release -- the ``version`` and
 ``created`` of ``datapackage.json`` there must be the ones the views were built for -- and fails with
 ``error()`` otherwise, so a views file opened from another release's folder never answers with that release's
-rows. Opened from a folder without the release, DuckDB fails with "No files found that match the pattern".
+rows. Opened from a folder without the release, DuckDB fails with "No files found that match the pattern". The
+relative paths are written as globs matching exactly one file (``data_0.parque[t]``): DuckDB falls back from
+``file_search_path`` to the working directory for a plain path, never for a glob.
 
 Every dataset also gets a table macro ``<dataset>_at(root)`` reading the same files under any root: a local
 folder, an HTTP(S) mirror (no directory listing needed: the files are listed) or an S3 prefix::
@@ -55,6 +57,16 @@ def _identity_guard(version: str, created: str, identity_path: str) -> str:
             f"FROM read_json({identity_path}, columns = {{version: 'VARCHAR', created: 'VARCHAR'}}))")
 
 
+def exact_glob(path: str) -> str:
+    """``a/data_0.parquet`` -> ``a/data_0.parque[t]``: a glob that matches exactly that file.
+
+    With ``file_search_path`` set, DuckDB looks a plain relative path up in the search path and, if it is not
+    there, falls back to the working directory; a glob is looked up in the search path only. A file missing from a
+    partial copy must fail, not be read from whatever folder the client happens to run in.
+    """
+    return f"{path[:-1]}[{path[-1]}]"
+
+
 def dataset_sql(columns: list[dict[str, Any]], files: list[str], version: str, created: str,
                 prefix: str = "", root_expr: str | None = None) -> str:
     """SELECT of a dataset's columns over its files, guarded by the release identity.
@@ -65,7 +77,7 @@ def dataset_sql(columns: list[dict[str, Any]], files: list[str], version: str, c
     """
     def path(rel: str) -> str:
         if root_expr is None:
-            return quote_literal(prefix + rel)
+            return quote_literal(exact_glob(prefix + rel))
         return f"{root_expr} || {quote_literal('/' + rel)}"
 
     if not files:  # an empty dataset: typed, no rows, nothing read

@@ -144,3 +144,17 @@ def test_spark_reads_the_copied_release_like_duckdb(copied):
     for name, cols in keys.items():
         n, checksum = duckdb_reference(copy / name, cols)
         assert spark[name] == {"rows": n, "checksum": checksum} and n == expected[name][0]
+
+
+def test_a_file_missing_from_a_partial_copy_is_never_read_from_the_working_directory(published, tmp_path):
+    releases = copy_tree(published.releases, tmp_path / "releases")
+    first, second = releases / published.first, releases / published.second
+    partial = copy_tree(second, tmp_path / "partial copy")
+    missing = next(f for f in published.manifest(published.second)["datasets"]["corporations"]["files"]
+                   if "part_prefecture_code=13" in f)
+    (partial / missing).unlink()
+    assert (first / missing).exists()  # the working directory holds a file of that name (release 1's)
+    failed = run_client(_views_client(str(partial / "release.duckdb"),
+                                      f", config={{'file_search_path': {str(partial)!r}}}"), cwd=first, check=False)
+    assert failed["returncode"] != 0
+    assert "No files found" in failed["stderr"] and "part_prefecture_code=13" in failed["stderr"]
