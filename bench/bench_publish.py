@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 from kiban.config import paths as make_paths
-from kiban.duck import connect
 from kiban.lake import Lake, contract_select
+from kiban.releases.views import open_views
 from schemas import all_contracts
 
 QUERIES = {
@@ -123,7 +123,7 @@ def main() -> None:
         assert verify(result.path, result.manifest) == []
         out["verify_s"] = round(time.perf_counter() - t, 2)
 
-        rel = connect(result.path / "release.duckdb", read_only=True)
+        rel = open_views(result.path / "release.duckdb")
         latencies = {}
         for name, sql in QUERIES.items():
             runs = []

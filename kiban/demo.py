@@ -118,7 +118,7 @@ def _summary(paths: Paths, echo: Callable[[str], None]) -> dict[str, int]:
 Query them (read-only SQL over {paths.views_db}):
   {kiban} sql "select count(*) from corporations"
   {kiban} sql "select prefecture_code, kind, count(*) n from corporations group by all order by n desc" --format csv
-  duckdb {paths.views_db} -readonly   # or any DuckDB client; the views point at the lake's Parquet files
+  cd {paths.home} && duckdb -readonly kiban.duckdb   # any DuckDB client; views over the lake's Parquet, relative to this folder
 Quarantined inputs and their reports: {paths.quarantine}""")
     return counts
 
@@ -136,5 +136,5 @@ def _publish(paths: Paths, echo: Callable[[str], None]) -> None:
     echo(f"""
 {result.summary()}
   .venv/bin/kiban releases list | show | verify {result.version}
-  duckdb {paths.home / 'releases' / 'latest.duckdb'} -readonly   # views over the latest release
+  cd {paths.home / 'releases'} && duckdb -readonly latest.duckdb   # views over the latest release, relative to releases/
   catalog: `kiban serve`, then /catalog.jsonld, /api/3/action/package_list, /datasets/corporations""")

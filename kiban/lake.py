@@ -9,12 +9,17 @@ DuckDB file of read-only views over the exact Parquet files of the new snapshot,
 (write a temporary file, then rename). Parquet files are immutable, so a reader holding the previous views file
 keeps reading a consistent previous snapshot; rows removed by a DuckLake delete file are left out by the views
 as the catalog leaves them out (:func:`files_view_sql`). Time travel (``as_of``) attaches the catalog read-only.
+
+A ``KIBAN_HOME`` can move: the views file holds paths relative to the home, DuckLake stores data file paths
+relative to its data path, and every attach passes this home's data path (a writer records it in the catalog
+after checking that every current data file came along, :class:`LakeMoved` otherwise).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import shutil
 import time
@@ -30,6 +35,7 @@ from kiban.duck import connect, quote_ident, quote_literal
 from schemas.contract import Contract
 
 LAKE = "lake"
+log = logging.getLogger(__name__)
 
 
 class NoKibanData(FileNotFoundError):
@@ -41,11 +47,15 @@ class NoKibanData(FileNotFoundError):
         self.home = home
 
 def derived_views(tables: set[str]) -> dict[str, str]:
-    """Views over lake tables that some contracts are (``Contract.derived_sql``), given the tables that exist."""
+    """Views over lake tables, given the tables that exist: the datasets that are views (a contract with
+    ``derived_sql``, published like any dataset), then the convenience joins of :mod:`kiban.derived_views`."""
+    from kiban import derived_views as joins
     from schemas import all_contracts
 
-    return {c.name: c.derived_sql for c in all_contracts().values()
-            if c.derived_sql is not None and set(c.derived_from) <= tables}
+    out = {c.name: c.derived_sql for c in all_contracts().values()
+           if c.derived_sql is not None and set(c.derived_from) <= tables}
+    out.update(joins.derived_views(tables))
+    return out
 
 
 def cast_expression(contract: Contract, column: str, source: str) -> str:
@@ -80,27 +90,36 @@ def contract_select(contract: Contract, available: list[str], extras: Mapping[st
     return ", ".join(parts)
 
 
-def files_view_sql(columns: list[str], files: list[tuple]) -> str:
+def _path_literal(path: str, base: Path | None) -> str:
+    p = Path(path)
+    if base is not None:
+        for candidate, root in ((p, base), (p.resolve(), base.resolve())):
+            if candidate.is_relative_to(root):
+                return quote_literal(candidate.relative_to(root).as_posix())
+    return quote_literal(str(p.resolve()))
+
+
+def files_view_sql(columns: list[str], files: list[tuple], base: Path | None = None) -> str:
     """SELECT of ``columns`` over a table's current data files, without the rows its delete files remove.
 
     ``files`` are ``(data_file, delete_file)`` rows of ``ducklake_list_files``. A DuckLake delete file lists the
-    deleted row positions (``pos``) of one data file; they are matched by file number, not by path text.
+    deleted row positions (``pos``) of one data file; they are matched by position in the file lists
+    (``file_index``), never by path text, which depends on how a relative path was resolved. With ``base``, paths
+    under it are written relative to it (the views file of a ``KIBAN_HOME`` that may move), others absolute.
     """
     select = ", ".join(quote_ident(c) for c in columns)
-    data = [quote_literal(str(Path(f[0]).resolve())) for f in files]
-    deletes = [(i, quote_literal(str(Path(f[1]).resolve()))) for i, f in enumerate(files) if f[1]]
+    data = [_path_literal(f[0], base) for f in files]
+    deletes = [(i, _path_literal(f[1], base)) for i, f in enumerate(files) if f[1]]
     file_list = ", ".join(data)
     if not deletes:
         return f"SELECT {select} FROM read_parquet([{file_list}], union_by_name = true)"
-    data_numbers = ", ".join(f"({path}, {i})" for i, path in enumerate(data))
-    delete_numbers = ", ".join(f"({path}, {i})" for i, path in deletes)
+    delete_numbers = ", ".join(f"({x}, {i})" for x, (i, _) in enumerate(deletes))
     delete_list = ", ".join(path for _, path in deletes)
     return (
-        f"SELECT {select} FROM read_parquet([{file_list}], union_by_name = true, filename = true, "
-        f"file_row_number = true) AS d JOIN (VALUES {data_numbers}) AS df(path, file_no) ON d.filename = df.path "
-        f"WHERE NOT EXISTS (SELECT 1 FROM read_parquet([{delete_list}], filename = true) AS x "
-        f"JOIN (VALUES {delete_numbers}) AS xf(path, file_no) ON x.filename = xf.path "
-        f"WHERE xf.file_no = df.file_no AND x.pos = d.file_row_number)"
+        f"SELECT {select} FROM read_parquet([{file_list}], union_by_name = true, file_row_number = true) AS d "
+        f"WHERE NOT EXISTS (SELECT 1 FROM read_parquet([{delete_list}]) AS x "
+        f"JOIN (VALUES {delete_numbers}) AS xf(delete_no, file_no) ON x.file_index = xf.delete_no "
+        f"WHERE xf.file_no = d.file_index AND x.pos = d.file_row_number)"
     )
 
 
@@ -172,6 +191,24 @@ class LakeWriter:
         return name in existing_tables(self.con)
 
 
+class LakeMoved(RuntimeError):
+    """The catalog was written under another KIBAN_HOME and the lake's files did not all come along."""
+
+
+def attach_views(con: duckdb.DuckDBPyConnection, paths: Paths, alias: str = "views") -> None:
+    """Attach ``kiban.duckdb`` read-only as ``alias`` and make it the default; its relative paths resolve
+    against ``KIBAN_HOME`` (``file_search_path``), whatever the working directory."""
+    con.execute("SET GLOBAL file_search_path = ?", [str(paths.home)])  # cursors too
+    con.execute(f"ATTACH {quote_literal(str(paths.views_db))} AS {quote_ident(alias)} (READ_ONLY)")
+    con.execute(f"USE {quote_ident(alias)}")
+
+
+def lake_directories(paths: Paths) -> list[str]:
+    """The lake's data folder as ``allowed_directories`` must name it for a locked-down reader of the views file:
+    absolute, and relative to ``KIBAN_HOME`` as the views write it (DuckDB checks the path as written)."""
+    return [str(paths.lake_data) + "/", paths.lake_data.relative_to(paths.home).as_posix() + "/"]
+
+
 def existing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY 1",
@@ -212,7 +249,14 @@ class Lake:
     # -- connections -------------------------------------------------------------------------------------------
     def _attach(self, con: duckdb.DuckDBPyConnection, *, read_only: bool, as_of: datetime | str | None = None
                 ) -> None:
-        options = [f"DATA_PATH {quote_literal(str(self.paths.lake_data) + '/')}"]
+        """Attach the catalog as ``lake`` with this home's data path.
+
+        DuckLake stores every data file path relative to the data path and the data path itself (absolute) in
+        the catalog. ``OVERRIDE_DATA_PATH`` makes a moved, copied or restored ``KIBAN_HOME`` read its own files;
+        a writer also records the new data path in the catalog (:meth:`_record_data_path`).
+        """
+        data_path = str(self.paths.lake_data) + "/"
+        options = [f"DATA_PATH {quote_literal(data_path)}", "OVERRIDE_DATA_PATH true"]
         if read_only:
             options.append("READ_ONLY")
         else:
@@ -222,6 +266,31 @@ class Lake:
         con.execute(
             f"ATTACH {quote_literal('ducklake:' + str(self.paths.catalog))} AS {LAKE} ({', '.join(options)})"
         )
+        if not read_only:
+            self._record_data_path(con, data_path)
+
+    def _record_data_path(self, con: duckdb.DuckDBPyConnection, data_path: str) -> None:
+        """After the home moved: check the lake came along whole, then store the new data path in the catalog."""
+        meta = quote_ident(f"__ducklake_metadata_{LAKE}")
+        row = con.execute(f"SELECT value FROM {meta}.ducklake_metadata WHERE key = 'data_path' AND scope IS NULL"
+                          ).fetchone()
+        if row is None or row[0] == data_path:
+            return
+        current = [Path(f) for table in existing_tables(con) for r in con.execute(
+            "SELECT data_file, delete_file FROM ducklake_list_files(?, ?)", [LAKE, table]).fetchall()
+            for f in r if f]
+        missing = [f for f in current if not f.exists()]
+        if missing:
+            first = missing[0]
+            shown = first.relative_to(self.paths.home) if first.is_relative_to(self.paths.home) else first
+            raise LakeMoved(
+                f"KIBAN_HOME {self.paths.home} holds a lake catalog written for {row[0]}, but {len(missing)} of "
+                f"its {len(current)} current data files are missing under {data_path} (first: {shown}). Copy the "
+                f"whole KIBAN_HOME, lake/catalog.ducklake together with lake/data/ "
+                f"(e.g. rsync -a OLD_HOME/ {self.paths.home}/), then run the command again.")
+        con.execute(f"UPDATE {meta}.ducklake_metadata SET value = ? WHERE key = 'data_path' AND scope IS NULL",
+                    [data_path])
+        log.warning("KIBAN_HOME moved: lake data path %s recorded in the catalog (was %s)", data_path, row[0])
 
     @contextlib.contextmanager
     def writer(self, *, extra_views: Mapping[str, str] | None = None) -> Iterator[LakeWriter]:
@@ -290,14 +359,19 @@ class Lake:
         # Attach into a fresh in-memory database rather than connect(path): DuckDB caches open database
         # instances by path within a process, so connect(path) could hand back the previous views file.
         con = connect(extensions=("spatial",) if spatial else ())
-        con.execute(f"ATTACH {quote_literal(str(self.paths.views_db))} AS views (READ_ONLY)")
-        con.execute("USE views")
+        attach_views(con, self.paths)
         return con
 
     # -- views -------------------------------------------------------------------------------------------------
     def refresh_views(self, con: duckdb.DuckDBPyConnection, *, extra_views: Mapping[str, str] | None = None
                       ) -> Path:
-        """Rebuild ``kiban.duckdb`` with one view per lake table over its current Parquet files; swap atomically."""
+        """Rebuild ``kiban.duckdb`` with one view per lake table over its current Parquet files; swap atomically.
+
+        Paths are relative to ``KIBAN_HOME`` (``lake/data/main/<table>/ducklake-<uuid>.parquet``): readers set
+        ``file_search_path`` to the home (:func:`attach_views`), or open the file from the home folder. File names
+        are unique and never reused (DuckLake's UUIDs; the load id for adopted files), so the views cannot read
+        another home's different data under the same name.
+        """
         statements = []
         for table in existing_tables(con):
             files = con.execute(
@@ -305,7 +379,7 @@ class Lake:
             ).fetchall()
             columns = con.execute(f"DESCRIBE {LAKE}.{quote_ident(table)}").fetchall()
             if files:
-                body = files_view_sql([c[0] for c in columns], files)
+                body = files_view_sql([c[0] for c in columns], files, base=self.paths.home)
             else:
                 body = "SELECT " + ", ".join(
                     f"CAST(NULL AS {c[1]}) AS {quote_ident(c[0])}" for c in columns
@@ -320,10 +394,11 @@ class Lake:
         tmp.unlink(missing_ok=True)
         views = connect(tmp)
         try:
+            views.execute("SET file_search_path = ?", [str(self.paths.home)])  # views are bound at creation
             for stmt in statements:
                 views.execute(stmt)
-            views.execute("CREATE TABLE _kiban_snapshot AS SELECT ? AS snapshot_id, now() AS refreshed_at",
-                          [snapshot])
+            views.execute("CREATE TABLE _kiban_snapshot AS SELECT ? AS snapshot_id, now() AS refreshed_at, "
+                          "'KIBAN_HOME' AS paths_relative_to", [snapshot])
             views.execute("CHECKPOINT")
         finally:
             views.close()

@@ -13,13 +13,12 @@ from decimal import Decimal
 import duckdb
 
 from kiban.config import Paths
-from kiban.lake import Lake
+from kiban.lake import Lake, lake_directories
 
 
 def _lock_down(con: duckdb.DuckDBPyConnection, paths: Paths) -> None:
     """Restrict a reader to the lake's own files: no writes elsewhere, no network, no config changes."""
-    allowed = [str(paths.lake_data) + "/"]
-    con.execute("SET allowed_directories = ?", [allowed])
+    con.execute("SET allowed_directories = ?", [lake_directories(paths)])
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 

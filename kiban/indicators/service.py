@@ -21,9 +21,10 @@ from datetime import UTC, datetime
 import duckdb
 
 from kiban.config import Paths
-from kiban.duck import connect, quote_literal
+from kiban.duck import connect
 from kiban.indicators.catalogue import SOURCES
 from kiban.indicators.compute import Rows, municipal_rows
+from kiban.lake import attach_views, lake_directories
 
 Identity = tuple[int, int, int]
 
@@ -47,9 +48,8 @@ class ViewsReader:
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         con = connect(extensions=("spatial",))
-        con.execute(f"ATTACH {quote_literal(str(self.paths.views_db))} AS views (READ_ONLY)")
-        con.execute("USE views")
-        con.execute("SET allowed_directories = ?", [[str(self.paths.lake_data) + "/"]])
+        attach_views(con, self.paths)
+        con.execute("SET allowed_directories = ?", [lake_directories(self.paths)])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         return con

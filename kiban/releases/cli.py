@@ -94,7 +94,7 @@ def releases_verify(paths, version: str) -> None:
 @click.argument("version", default="latest")
 @click.pass_obj
 def releases_views(paths, version: str) -> None:
-    """Rebuild a release's release.duckdb (e.g. after moving KIBAN_HOME)."""
+    """Rebuild a release's release.duckdb (views files written before paths were relative to the folder)."""
     from kiban.releases.store import ReleaseStore
     from kiban.releases.views import build_views
 

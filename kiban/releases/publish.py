@@ -172,9 +172,7 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
         doc: dict[str, Any] = {
             "format": manifest.MANIFEST_FORMAT, "version": version, "created_at": created,
             "lake": snapshot, "retention": policy.describe(), "datasets": datasets_meta,
-            "sql": {"release_db": views.RELEASE_DB,
-                    "note": "views over this release's Parquet by absolute path; rebuild with "
-                            "`kiban releases views VERSION` if the folder moves"},
+            "sql": {"release_db": views.RELEASE_DB, "note": views.NOTE},
             "reading": {
                 "partitions": "Partition folders are part_<column>=<value>; the column itself is inside every "
                               "file with its contract type. Read with hive partitioning off, or pin part_* "

@@ -7,7 +7,7 @@ Layout under ``KIBAN_HOME/releases/``::
         manifest.json        written last: a folder is a release only once its manifest exists
         datapackage.json     Frictionless Data Package
         catalog.jsonld       DCAT of the release
-        release.duckdb       read-only views over this release's Parquet (absolute paths)
+        release.duckdb       read-only views over this release's Parquet (paths relative to this folder)
         <dataset>/part_<column>=<value>/data_0.parquet   (or <dataset>/data_0.parquet when unpartitioned)
         dictionary/<dataset>.html   HTML data dictionary (dataset folders hold Parquet only, for Spark/PyArrow)
       latest -> 2026-11-05.1  symbolic link, replaced atomically (create a new link, then rename over it)

@@ -15,6 +15,7 @@ from kiban.releases.manifest import sha256_file
 from kiban.releases.publish import publish
 from kiban.releases.retention import RetentionPolicy, expired, retained
 from kiban.releases.store import ReleaseStore
+from kiban.releases.views import open_views
 from schemas.moj_map import MOJ_ATTRIBUTION
 
 from .conftest import CORP_ROWS, PREFS, contracts, corporations_select
@@ -58,7 +59,7 @@ def test_geoparquet_metadata_and_zero_padded_codes_stay_strings(shared_release):
 
 def test_release_views_answer_queries(shared_release):
     store = ReleaseStore.of(shared_release)
-    con = connect(store.root / store.latest() / "release.duckdb", read_only=True, extensions=("spatial",))
+    con = open_views(store.root / store.latest() / "release.duckdb", extensions=("spatial",))
     try:
         by_pref = con.execute("SELECT prefecture_code, count(*) FROM corporations GROUP BY 1 ORDER BY 1").fetchall()
         assert by_pref == [(p, CORP_ROWS // 3) for p in PREFS]
@@ -67,8 +68,9 @@ def test_release_views_answer_queries(shared_release):
         assert near == 2
     finally:
         con.close()
-    latest = connect(store.root / "latest.duckdb", read_only=True)
+    latest = open_views(store.root / "latest.duckdb")
     assert latest.execute("SELECT version FROM _release").fetchone()[0] == store.latest()
+    assert latest.execute("SELECT count(*) FROM corporations").fetchone()[0] == CORP_ROWS
 
 
 def test_verify_detects_a_flipped_byte(shared_release):
