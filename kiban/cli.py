@@ -284,16 +284,20 @@ def report() -> None:
 @report.command("national")
 @click.argument("kind", type=click.Choice(["disaster", "migration"]))
 @click.option("--as-of", default=None, help="As known at this time (ISO 8601 with offset); default now.")
+@click.option("--subject", default=None, help="disaster: the 災害ID (subject_key); default the latest disaster.")
+@click.option("--number", default=1, show_default=True, type=int, help="報告番号: this is the N-th report (第N報).")
+@click.option("--reporter", default="Kiban 全国集計", show_default=True, help="報告者 printed in the header.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="FILE.csv or FILE.xlsx")
+              help="FILE.csv, FILE.xlsx (print-ready, A3 landscape), FILE.html or FILE.pdf")
 @click.pass_obj
-def report_national(paths, kind: str, as_of: str | None, output: Path) -> None:
-    """Prefecture-level 第4号様式 aggregate (disaster) or system-migration summary (migration)."""
-    from kiban.national_report import write
+def report_national(paths, kind: str, as_of: str | None, subject: str | None, number: int, reporter: str,
+                    output: Path) -> None:
+    """第4号様式(その2) 被害状況即報 per prefecture (disaster) or the system-migration summary (migration)."""
+    from kiban.national_report import RendererMissing, write
 
     try:
-        out = write(paths, kind, as_of, output)
-    except ValueError as e:
+        out = write(paths, kind, as_of, output, subject=subject, number=number, reporter=reporter)
+    except (ValueError, RendererMissing, RuntimeError) as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"wrote {out}")
 
