@@ -45,9 +45,11 @@ def ingest() -> None:
 
 def _fetch_if_url(paths, target: str) -> tuple[Path, str | None]:
     if target.startswith(("http://", "https://")):
+        from kiban.progress import bar
         from registries.http import download, redact
 
-        dl = download(target, paths.staging)
+        with bar(f"download {Path(redact(target).split('?')[0]).name}", transfer=True) as update:
+            dl = download(target, paths.staging, progress=lambda done, total: update(done, total))
         return Path(dl.path), redact(target)
     path = Path(target)
     if not path.exists():
@@ -57,14 +59,17 @@ def _fetch_if_url(paths, target: str) -> tuple[Path, str | None]:
 
 def _run_ingest(paths, source, targets: tuple[str, ...]) -> None:
     from kiban.loads import ingest_file
+    from kiban.progress import bar
 
     failed = 0
     for target in targets:
         path, url = _fetch_if_url(paths, target)
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for f in files:
-            result = ingest_file(paths, source, f, source_url=url or str(f.resolve()),
-                                 original_name=Path(url).name if url else f.name)
+        for i, f in enumerate(files):
+            with bar(f"load {f.name} ({i + 1}/{len(files)}): archive, validate, lake") as update:
+                update(0, None)
+                result = ingest_file(paths, source, f, source_url=url or str(f.resolve()),
+                                     original_name=Path(url).name if url else f.name)
             info = result.info.get("encoding")
             click.echo(result.summary() + (f" [encoding: {info}]" if info else ""))
             failed += not result.ok
@@ -204,13 +209,13 @@ def ingest_corporate_api(paths, endpoint: str, args: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option("--quiet", is_flag=True)
+@click.option("--quiet", is_flag=True, help="No progress (bar or phase lines); only the summary.")
 @click.pass_obj
 def demo(paths, quiet: bool) -> None:
     """Run the main job end to end on the bundled sample data (no network), then show what was produced."""
     from kiban.demo import run_demo
 
-    run_demo(paths, echo=(lambda s: None) if quiet else click.echo)
+    run_demo(paths, echo=(lambda s: None) if quiet else click.echo, show_progress=False if quiet else None)
 
 
 @main.command()

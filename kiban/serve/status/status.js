@@ -30,6 +30,12 @@ function fmtTime(iso) {
   return `${j.getUTCFullYear()}-${p(j.getUTCMonth() + 1)}-${p(j.getUTCDate())} ${p(j.getUTCHours())}:${p(j.getUTCMinutes())} JST`;
 }
 
+// axis labels stay short: 13.3万, 1,200, 97.5
+const COMPACT = new Intl.NumberFormat("ja-JP", { notation: "compact", maximumFractionDigits: 1 });
+function axisNumber(v, unit) {
+  return Math.abs(v) >= 10000 ? COMPACT.format(v) : fmtNumber(v, unit);
+}
+
 // "9/14 12:00" at the first tick and where the day changes, else "14:00" (JST, 24 h)
 function axisTime(s, prev) {
   const j = new Date(s * 1000 + 9 * 3600 * 1000);
@@ -161,8 +167,8 @@ function chart(k, points, win) {
         y: { range: (u, lo, hi) => [Math.min(0, lo), hi > 0 ? hi * 1.1 : 1] } },
       axes: [{ stroke: "#555", size: 30, grid: { stroke: "#eef0f3" }, font: "10px sans-serif",
           values: (u, splits) => splits.map((s, i) => axisTime(s, i === 0 ? null : splits[i - 1])) },
-        { stroke: "#555", size: 46, grid: { stroke: "#eef0f3" }, font: "10px sans-serif",
-          values: (u, vals) => vals.map((v) => fmtNumber(v, k.unit)) }],
+        { stroke: "#555", size: 50, grid: { stroke: "#eef0f3" }, font: "10px sans-serif",
+          values: (u, vals) => vals.map((v) => axisNumber(v, k.unit)) }],
       series: [{}, { label: k.name_ja, stroke: "#14213d", width: 2, points: { show: true, size: 5, fill: "#14213d" } }],
     };
     return new uPlot(opts, [xs, ys], plotBox);
