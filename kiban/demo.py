@@ -74,11 +74,11 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print, *, show_progress
             say(f"- {text}")
 
         for i, (key, pk) in enumerate(runs):
-            phase(i, f"materialising {key.to_user_string()} partition {pk}")
+            phase(i, f"materialising {key} partition {pk}")
             result = dg.materialize(assets, selection=[key], partition_key=pk, resources=resources, instance=inst,
                                     run_config=QUIET_DAGSTER, raise_on_error=False)
             if not result.success:
-                raise SystemExit(f"run for {key.to_user_string()}/{pk} failed: see `kiban dagster dev` for the log")
+                raise SystemExit(f"run for {key}/{pk} failed: see `kiban dagster dev` for the log")
         done = len(runs)
         phase(done, "municipal reports: the typhoon scenario through the landing folder and the sensor")
         made.reports = _reports(paths, inst, say)
