@@ -133,7 +133,7 @@ h1 { font-size: 14pt; margin: 0 0 3mm; }
 table.head { border-collapse: collapse; margin-bottom: 3mm; }
 table.head th { text-align: left; padding: 0.6mm 3mm 0.6mm 0; white-space: nowrap; }
 table.head td { padding: 0.6mm 0; }
-table.form { border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 6.5pt; }
+table.form { border-collapse: collapse; width: 100%; table-layout: fixed; }
 table.form th, table.form td { border: 0.2mm solid #555; padding: 0.4mm 0.6mm; }
 table.form thead th { background: #e9edf2; font-weight: bold; text-align: center; vertical-align: bottom; }
 table.form thead th.area { writing-mode: vertical-rl; height: 16mm; white-space: nowrap; }
@@ -156,18 +156,37 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
+def printed_columns(report: Report) -> tuple[list[int], list[str]]:
+    """(column indexes to print, prefectures left out): the disaster report prints 全国 and the prefectures with
+    at least one reporting municipality (all of them when none has one); XLSX and CSV keep all 47."""
+    cols = list(range(len(report.columns)))
+    if report.kind != "disaster":
+        return cols, []
+    reporting = next(r for r in report.rows if r[1] == "報告市区町村数")
+    first = report.label_columns + 1  # the first prefecture (after 全国)
+    silent = [j for j in range(first, len(cols)) if not reporting[j]]
+    if len(silent) == len(cols) - first:
+        return cols, []
+    return [j for j in cols if j not in silent], [report.columns[j] for j in silent]
+
+
 def to_html(report: Report) -> str:
     e = html.escape
-    label_w = {"disaster": ("16mm", "40mm", "8mm"), "migration": ("10mm", "14mm")}[report.kind]
-    cols = "".join(f'<col style="width:{w}">' for w in label_w)
-    head = "".join(f'<th class="{"area" if j >= report.label_columns and report.kind == "disaster" else ""}'
-                   f'{" total" if j == report.label_columns else ""}">{e(c)}</th>'
-                   for j, c in enumerate(report.columns))
+    cols, left_out = printed_columns(report)
+    figures = len(cols) - report.label_columns
+    size = "8.5pt" if figures <= 16 else "6.5pt" if figures <= 32 else "5.5pt"
+    label_w = {"disaster": ("15mm", "26mm", "8mm"), "migration": ("10mm", "14mm")}[report.kind]
+    widths = "".join(f'<col style="width:{w}">' for w in label_w)
+    widths += '<col style="width:{}">'.format("22mm" if figures > 16 else "26mm") if report.kind == "disaster" else ""
+    area = report.kind == "disaster" and figures > 16  # many prefectures: names run vertically
+    head = "".join(f'<th class="{"area" if area and j > report.label_columns else ""}'
+                   f'{" total" if j == report.label_columns else ""}">{e(report.columns[j])}</th>' for j in cols)
     body = []
     for i, row in enumerate(report.rows):
         first = report.kind == "disaster" and (i == 0 or report.rows[i - 1][0] != row[0])
         cells = []
-        for j, v in enumerate(row):
+        for j in cols:
+            v = row[j]
             if j < report.label_columns:
                 repeated = report.kind == "disaster" and j < 2 and i > 0 and report.rows[i - 1][:j + 1] == row[:j + 1]
                 text = "" if repeated else _fmt(v)  # a block and an item (全壊: 棟, 世帯, 人) are named once
@@ -176,13 +195,15 @@ def to_html(report: Report) -> str:
                 cells.append(f'<td class="n{" total" if j == report.label_columns else ""}">{e(_fmt(v))}</td>')
         body.append(f'<tr class="{"first" if first else ""}">{"".join(cells)}</tr>')
     header = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in report.header)
+    note = f"{NOT_KNOWN} = 報告なし又は未確認 (0 ではない). 訓練報告は含まない. 取消・削除された報告は含まない."
+    if left_out:
+        note += f" 報告のない都道府県 ({len(left_out)}): {'・'.join(left_out)}."
     return (f'<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>{e(report.title)}</title>'
-            f"<style>{_CSS}</style></head><body><h1>{e(report.title)}</h1>"
+            f"<style>{_CSS}table.form {{ font-size: {size}; }}</style></head><body><h1>{e(report.title)}</h1>"
             f'<table class="head">{header}</table>'
-            f'<table class="form"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
+            f'<table class="form"><colgroup>{widths}</colgroup><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>"
-            f'<p class="note">{NOT_KNOWN} = 報告なし又は未確認 (0 ではない). 訓練報告は含まない. '
-            "取消・削除された報告は含まない.</p></body></html>")
+            f'<p class="note">{e(note)}</p></body></html>')
 
 
 def chromium() -> str:
