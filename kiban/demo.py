@@ -186,13 +186,14 @@ def summary(paths: Paths, made: Produced, out: Console) -> None:
               highlight=False, soft_wrap=True)
     table = Table(show_edge=False, pad_edge=False, box=None)
     names = sorted(made.counts)
-    per_column = (len(names) + 2) // 3
-    for _ in range(3):
+    pairs = max(1, min(3, out.width // 38))  # (dataset, rows) pairs side by side: 2 on an 80-column screen
+    per_column = -(-len(names) // pairs)
+    for _ in range(pairs):
         table.add_column("dataset", no_wrap=True)
         table.add_column("rows", justify="right", no_wrap=True)
     for r in range(per_column):
         cells: list[str] = []
-        for c in range(3):
+        for c in range(pairs):
             i = c * per_column + r
             cells += [names[i], f"{made.counts[names[i]]:,}"] if i < len(names) else ["", ""]
         table.add_row(*cells)

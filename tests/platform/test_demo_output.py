@@ -47,3 +47,13 @@ def test_the_summary_says_what_was_produced_where_and_what_to_run_next(tmp_path)
     assert f"status?as_of={TYPHOON_AS_OF.replace('+', '%2B')}" in text
     assert "dagster dev" in text and "http://127.0.0.1:3000" in text and "schedules start stopped" in text
     assert lines[-1].strip().endswith("releases list")  # the summary is the last thing on the screen
+
+
+def test_the_dataset_table_fits_an_80_column_screen(tmp_path):
+    counts = {f"report_population_monthly_{i}": 73430 + i for i in range(25)}
+    buf = io.StringIO()
+    summary(make_paths(tmp_path / "h"), Produced(counts=counts), Console(file=buf, width=80, force_terminal=False))
+    table = buf.getvalue().splitlines()[1:15]
+    assert all(len(line) <= 80 for line in table)
+    shown = " ".join(table)
+    assert all(f"{name}" in shown and f"{n:,}" in shown for name, n in counts.items())  # nothing cut
