@@ -69,31 +69,33 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print, *, show_progress
     made = Produced()
 
     with progress.bar("demo", enabled=drawing, con=err) as update:
-        def phase(done: int, text: str) -> None:
-            update(done, total, f"demo: {text}")
+        def phase(done: int, text: str, short: str) -> None:
+            update(done, total, f"demo: {short}")  # short: the bar keeps its room on an 80-column terminal
             say(f"- {text}")
 
         for i, (key, pk) in enumerate(runs):
-            phase(i, f"materialising {key} partition {pk}")
+            phase(i, f"materialising {key} partition {pk}", f"{key} {pk}")
             result = dg.materialize(assets, selection=[key], partition_key=pk, resources=resources, instance=inst,
                                     run_config=QUIET_DAGSTER, raise_on_error=False)
             if not result.success:
                 raise SystemExit(f"run for {key}/{pk} failed: see `kiban dagster dev` for the log")
         done = len(runs)
-        phase(done, "municipal reports: the typhoon scenario through the landing folder and the sensor")
+        phase(done, "municipal reports: the typhoon scenario through the landing folder and the sensor",
+              "municipal reports (scenario)")
         made.reports = _reports(paths, inst, say)
-        phase(done + 1, f"materialising {len(unpartitioned)} assets (registries, reports, checks)")
+        phase(done + 1, f"materialising {len(unpartitioned)} assets (registries, reports, checks)",
+              f"{len(unpartitioned)} assets")
         result = dg.materialize(assets, selection=unpartitioned, resources=resources, instance=inst,
                                 run_config=QUIET_DAGSTER, raise_on_error=False)
         if not result.success:
             raise SystemExit("the main run failed: see `kiban dagster dev` for the run log")
-        phase(done + 2, "broken sample files down the quarantine path")
+        phase(done + 2, "broken sample files down the quarantine path", "quarantine examples")
         made.quarantined = _quarantine_example(paths, say)
-        phase(done + 3, "indicators as known at past arrival times and now")
+        phase(done + 3, "indicators as known at past arrival times and now", "indicators")
         made.indicator_points = _indicators(paths)
-        phase(done + 4, "publishing a release")
+        phase(done + 4, "publishing a release", "publish")
         made.release, made.release_error = _publish(
-            paths, lambda step, n, of: update(done + 4 + n / of, total, f"demo: publishing ({step})"))
+            paths, lambda step, n, of: update(done + 4 + n / of, total, f"demo: publish {step}"))
         update(total, total, "demo: done")
     made.counts = _counts(paths)
     made.seconds = time.perf_counter() - started
