@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: demo test test-slow lint bench venv spark-env
+.PHONY: demo test test-slow lint bench venv spark-env browser-deps
 
 venv: .venv/.synced
 
@@ -21,12 +21,16 @@ $(UV):
 demo: venv
 	.venv/bin/kiban demo
 
-test: venv
+test: venv browser-deps
 	.venv/bin/ruff check .
 	.venv/bin/pytest -n 2 --dist loadfile
 
-test-slow: venv spark-env
+test-slow: venv spark-env browser-deps
 	.venv/bin/pytest -m slow
+
+# Debian's chromium + fonts-noto-cjk for the browser tests and PDF reports (installed when missing, as root).
+browser-deps:
+	@bash tools/browser-deps.sh
 
 # Spark for the interoperability tests, in its own interpreter (kept apart from Great Expectations).
 spark-env: .venv-spark/.ok

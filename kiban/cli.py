@@ -45,9 +45,11 @@ def ingest() -> None:
 
 def _fetch_if_url(paths, target: str) -> tuple[Path, str | None]:
     if target.startswith(("http://", "https://")):
+        from kiban.progress import bar
         from registries.http import download, redact
 
-        dl = download(target, paths.staging)
+        with bar(f"download {Path(redact(target).split('?')[0]).name}", transfer=True) as update:
+            dl = download(target, paths.staging, progress=lambda done, total: update(done, total))
         return Path(dl.path), redact(target)
     path = Path(target)
     if not path.exists():
@@ -57,14 +59,17 @@ def _fetch_if_url(paths, target: str) -> tuple[Path, str | None]:
 
 def _run_ingest(paths, source, targets: tuple[str, ...]) -> None:
     from kiban.load.files import ingest_file
+    from kiban.progress import bar
 
     failed = 0
     for target in targets:
         path, url = _fetch_if_url(paths, target)
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for f in files:
-            result = ingest_file(paths, source, f, source_url=url or str(f.resolve()),
-                                 original_name=Path(url).name if url else f.name)
+        for i, f in enumerate(files):
+            with bar(f"load {f.name} ({i + 1}/{len(files)}): archive, validate, lake") as update:
+                update(0, None)
+                result = ingest_file(paths, source, f, source_url=url or str(f.resolve()),
+                                     original_name=Path(url).name if url else f.name)
             info = result.info.get("encoding")
             click.echo(result.summary() + (f" [encoding: {info}]" if info else ""))
             failed += not result.ok
@@ -204,13 +209,13 @@ def ingest_corporate_api(paths, endpoint: str, args: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option("--quiet", is_flag=True)
+@click.option("--quiet", is_flag=True, help="No progress (bar or phase lines); only the summary.")
 @click.pass_obj
 def demo(paths, quiet: bool) -> None:
     """Run the main job end to end on the bundled sample data (no network), then show what was produced."""
     from kiban.demo import run_demo
 
-    run_demo(paths, echo=(lambda s: None) if quiet else click.echo)
+    run_demo(paths, echo=(lambda s: None) if quiet else click.echo, show_progress=False if quiet else None)
 
 
 @main.command()
@@ -284,16 +289,20 @@ def report() -> None:
 @report.command("national")
 @click.argument("kind", type=click.Choice(["disaster", "migration"]))
 @click.option("--as-of", default=None, help="As known at this time (ISO 8601 with offset); default now.")
+@click.option("--subject", default=None, help="disaster: the 災害ID (subject_key); default the latest disaster.")
+@click.option("--number", default=1, show_default=True, type=int, help="報告番号: this is the N-th report (第N報).")
+@click.option("--reporter", default="Kiban 全国集計", show_default=True, help="報告者 printed in the header.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="FILE.csv or FILE.xlsx")
+              help="FILE.csv, FILE.xlsx (print-ready, A3 landscape), FILE.html or FILE.pdf")
 @click.pass_obj
-def report_national(paths, kind: str, as_of: str | None, output: Path) -> None:
-    """Prefecture-level 第4号様式 aggregate (disaster) or system-migration summary (migration)."""
-    from kiban.national_report import write
+def report_national(paths, kind: str, as_of: str | None, subject: str | None, number: int, reporter: str,
+                    output: Path) -> None:
+    """第4号様式(その2) 被害状況即報 per prefecture (disaster) or the system-migration summary (migration)."""
+    from kiban.national_report import RendererMissing, write
 
     try:
-        out = write(paths, kind, as_of, output)
-    except ValueError as e:
+        out = write(paths, kind, as_of, output, subject=subject, number=number, reporter=reporter)
+    except (ValueError, RendererMissing, RuntimeError) as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"wrote {out}")
 

@@ -148,8 +148,12 @@ def download(
     backoff: Backoff = Backoff(),
     sleep: Callable[[float], None] = time.sleep,
     timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Download | NotModified:
     """Download ``url`` into ``dest_dir`` atomically; see the module docstring.
+
+    ``progress(done, total)`` is called as the body arrives (bytes on disk, total or None when unknown);
+    the command line draws it as a bar. Default: nothing is reported.
 
     ``method``/``data`` allow form POSTs (the NTA download page). ``filename`` overrides the name taken from
     ``Content-Disposition`` or the URL. ``etag``/``last_modified`` make the request conditional.
@@ -165,7 +169,7 @@ def download(
         while True:
             try:
                 return _attempt(client, url, dest_dir, partial, method=method, data=data, headers=headers,
-                                filename=filename, etag=etag, last_modified=last_modified)
+                                filename=filename, etag=etag, last_modified=last_modified, progress=progress)
             except _Retry as r:
                 if attempt >= max_retries:
                     raise DownloadError(url, f"giving up after {attempt + 1} attempts: {r.reason}") from None
@@ -182,7 +186,7 @@ def download(
 def _attempt(
     client: httpx.Client, url: str, dest_dir: Path, partial: Path, *, method: str,
     data: Mapping[str, str] | None, headers: Mapping[str, str] | None, filename: str | None,
-    etag: str | None, last_modified: str | None,
+    etag: str | None, last_modified: str | None, progress: Callable[[int, int | None], None] | None = None,
 ) -> Download | NotModified:
     req_headers = dict(headers or {})
     have = partial.stat().st_size if partial.exists() else 0
@@ -212,13 +216,17 @@ def _attempt(
                 _discard(partial)
             _write_validator(partial, resp.headers.get("etag") or resp.headers.get("last-modified"))
             digest = _sha256(partial) if resuming else hashlib.sha256()
+            expected = _expected_total(resp, have if resuming else 0)
+            done = have if resuming else 0
             with partial.open("ab" if resuming else "wb") as fh:
                 for chunk in resp.iter_bytes():
                     fh.write(chunk)
                     digest.update(chunk)
+                    if progress is not None:
+                        done += len(chunk)
+                        progress(done, expected)
                 fh.flush()
                 os.fsync(fh.fileno())
-            expected = _expected_total(resp, have if resuming else 0)
             size = partial.stat().st_size
             if expected is not None and size != expected:
                 raise _Retry(f"short body: {size} of {expected} bytes")

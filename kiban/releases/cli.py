@@ -13,11 +13,14 @@ import click
 @click.pass_obj
 def publish(paths, datasets: tuple[str, ...]) -> None:
     """Freeze the current lake state into an immutable release under KIBAN_HOME/releases/ (moves `latest`)."""
+    from kiban.progress import bar
     from kiban.releases.checks import PublishBlocked
     from kiban.releases.publish import publish as run_publish
 
     try:
-        result = run_publish(paths, datasets=list(datasets) or None, echo=click.echo)
+        with bar("publish") as update:
+            result = run_publish(paths, datasets=list(datasets) or None, echo=click.echo,
+                                 progress=lambda step, done, total: update(done, total, f"publish: {step}"))
     except PublishBlocked as e:
         raise click.ClickException(str(e)) from e
     click.echo(result.summary())

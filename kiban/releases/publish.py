@@ -5,8 +5,9 @@ partitioned zstd Parquet into ``releases/.incoming-<id>/``, re-runs the blocking
 adds the catalog (data dictionary, datapackage.json, DCAT), renames the folder to its version, adds the views
 file, writes ``manifest.json`` last and then moves ``latest``. See :mod:`kiban.releases.store` for visibility.
 
-Each step is announced on stderr as ``publish-step: <name>``; ``KIBAN_PUBLISH_STEP_DELAY`` (seconds) pauses after
-every step and ``KIBAN_PUBLISH_PAUSE_AT=<name>`` pauses at one step (the tests kill a publish there with SIGKILL).
+``progress`` (default none) is called after each durable step with ``(step, done, total)``: ``incoming``,
+``dataset <name>`` per dataset, ``catalog``, ``renamed``, ``views``, ``manifest``, ``latest``. The CLI draws a progress
+bar from it; the kill tests pause there and SIGKILL the process (``tests/releases/publish_until.py``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import sys
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,13 +50,10 @@ class PublishResult:
                 f"{len(ds)} datasets: {rows}) at {self.path}")
 
 
-def _step(name: str) -> None:
-    print(f"publish-step: {name}", file=sys.stderr, flush=True)
-    delay = float(os.environ.get("KIBAN_PUBLISH_STEP_DELAY", "0") or 0)
-    if os.environ.get("KIBAN_PUBLISH_PAUSE_AT") == name:
-        delay = max(delay, 600.0)
-    if delay:
-        time.sleep(delay)
+#: ``progress(step, done, total)``: called after each step of a publish (see the module docstring).
+Progress = Callable[[str, int, int], None]
+#: steps besides one per dataset: incoming, catalog, renamed, views, manifest, latest
+FIXED_STEPS = 6
 
 
 @contextlib.contextmanager
@@ -115,8 +111,11 @@ def _dataset_entry(contract: Contract, files: list[dict[str, Any]], quality: dic
 def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
             rules: Mapping[str, Sequence[Rule]] | None = None, datasets: Sequence[str] | None = None,
             policy: RetentionPolicy | None = None, now: datetime | None = None,
-            echo: Callable[[str], None] = lambda s: None) -> PublishResult:
-    """Publish the current lake state as a new release; raises :class:`checks.PublishBlocked` on failed checks."""
+            echo: Callable[[str], None] = lambda s: None, progress: Progress | None = None) -> PublishResult:
+    """Publish the current lake state as a new release; raises :class:`checks.PublishBlocked` on failed checks.
+
+    ``progress(step, done, total)`` is called after each step (default: nothing is reported).
+    """
     from kiban.catalog import artefacts
     from kiban.catalog.coverage import coverage
     from quality.datadocs import build_for_release
@@ -127,15 +126,28 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
     policy = policy or RetentionPolicy.from_env()
     store = ReleaseStore.of(paths)
     lake = Lake(paths)
+    done = 0
+
+    def _step(name: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(name, done, total)
+
     with _publish_lock(store):
         store.sweep()
-        incoming = store.new_incoming()
-        _step("incoming")
-        workdir = paths.staging / f"release-checks-{incoming.name[10:]}"
         con = lake.reader()
         try:
             snapshot = _snapshot(con, lake)
             names = [n for n in publishable(con, contracts) if datasets is None or n in datasets]
+        except BaseException:
+            con.close()
+            raise
+        total = len(names) + FIXED_STEPS
+        incoming = store.new_incoming()
+        workdir = paths.staging / f"release-checks-{incoming.name[10:]}"
+        try:
+            _step("incoming")
             written: dict[str, list[dict[str, Any]]] = {}
             quality: dict[str, dict[str, Any]] = {}
             reports: list[Any] = []

@@ -36,8 +36,11 @@ def drop(paths: Paths, scenario: Path, arrivals: list[dict]) -> int:
 
 
 def ingest_scenario(paths: Paths, scenario: Path, instance: dg.DagsterInstance,
-                    echo: Callable[[str], None] = print) -> dict[str, int]:
-    """Replay ``scenario`` (manifest.jsonl + files/) wave by wave through sensor + run; returns status counts."""
+                    echo: Callable[[str], None] = print, run_config: dict | None = None) -> dict[str, int]:
+    """Replay ``scenario`` (manifest.jsonl + files/) wave by wave through sensor + run; returns status counts.
+
+    ``run_config`` is merged into each run's (the demo sets Dagster's console log level with it).
+    """
     arrivals = [json.loads(line) for line in (scenario / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
                 if line.strip()]
     ends = [datetime.fromisoformat(e) for e in WAVE_ENDS] + [datetime(9999, 1, 1, tzinfo=UTC)]
@@ -55,7 +58,8 @@ def ingest_scenario(paths: Paths, scenario: Path, instance: dg.DagsterInstance,
         cursor = ctx.cursor
         if not isinstance(request, dg.RunRequest):
             continue
-        result = dg.materialize([reports_intake], run_config=request.run_config, resources=resources,
+        result = dg.materialize([reports_intake], run_config={**request.run_config, **(run_config or {})},
+                                resources=resources,
                                 instance=instance, tags=request.tags, raise_on_error=False)
         if not result.success:
             raise SystemExit("the reports intake run failed: see `kiban dagster dev` for the run log")

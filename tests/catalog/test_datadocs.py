@@ -12,9 +12,10 @@ import httpx
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from kiban.loads import Source, Staged, StagedDataset, ingest_file
 from starlette.testclient import TestClient
 
+from kiban.load import Source, Staged, StagedDataset, per_item
+from kiban.load.files import ingest_file
 from kiban.serve.app import create_app
 from quality import docs_assets
 from quality.datadocs import STALE, docs_file, ensure_index, home_location
@@ -29,8 +30,8 @@ TINY = Contract(
 )
 
 
-def _stage(raw, workdir: Path, load_id: str) -> Staged:
-    with open(raw.path, encoding="utf-8", newline="") as f:
+def _stage(arrival, workdir: Path, load_id: str) -> Staged:
+    with open(arrival.raw.path, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     table = pa.table({"code": [r["code"] for r in rows], "kind": [r["kind"] for r in rows],
                       "_source_row": pa.array(range(1, len(rows) + 1), pa.int64())})
@@ -39,7 +40,7 @@ def _stage(raw, workdir: Path, load_id: str) -> Staged:
     return Staged([StagedDataset(TINY, parquet, rows=len(rows))])
 
 
-SOURCE = Source("tiny", _stage, lambda writer, ctx: {"tiny_registry": ctx.staged.datasets[0].rows})
+SOURCE = Source("tiny", _stage, per_item(lambda writer, item: {"tiny_registry": item.staged.datasets[0].rows}))
 
 
 def _csv(path: Path, rows: list[tuple[str, str]]) -> Path:

@@ -27,13 +27,15 @@ def test_disaster_csv_has_coverage_line_and_prefecture_columns(lake_home, tmp_pa
     assert res.exit_code == 0, res.output
     rows = list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
     assert rows[0][0].startswith("第4号様式(その2)")
-    assert rows[2] == ["報告状況 (coverage)", "2 of 1741 municipalities reported; oldest as_of 2026-09-14T03:00:00+00:00"]
-    header = rows[4]
+    assert [r[0] for r in rows[1:8]] == ["災害名", "報告番号", "報告日時", "報告者", "判明時点", "発生日時", "報告状況"]
+    assert rows[7][1] == ("1,741 団体中 2 団体が報告 / "
+                          "2 of 1741 municipalities reported; oldest as_of 2026-09-14T03:00:00+00:00")
+    header = rows[9]
     assert header[:4] == ["区分", "項目", "単位", "全国"] and header[4] == "北海道" and len(header) == 4 + 47
-    table = {r[1]: r for r in rows[5:]}
+    table = {r[1]: r for r in rows[10:]}
     assert table["死者"][3] == "8" and table["死者"][header.index("熊本県")] == "8"
     assert table["行方不明者"][3] == "0"  # B's 未確認 is not a zero: only A's 0 is summed
-    assert [r[1] for r in rows[5:9]] == ["死者", "行方不明者", "負傷者 重傷", "負傷者 軽傷"]
+    assert [r[1] for r in rows[10:14]] == ["死者", "行方不明者", "負傷者 重傷", "負傷者 軽傷"]
     assert table["報告市区町村数"][header.index("熊本県")] == "2"
 
 
@@ -43,10 +45,10 @@ def test_migration_xlsx(lake_home, tmp_path):
     assert res.exit_code == 0, res.output
     ws = load_workbook(out).active
     values = [[c.value for c in row] for row in ws.iter_rows()]
-    assert values[2][1].startswith("0 of 1741 municipalities reported")
-    header = values[4]
+    assert values[4][:2] == ["報告状況", "0 of 1741 municipalities reported; oldest as_of none"]
+    header = values[6]
     assert header[4] == f"完了率 {BUSINESS.codes['01']} (%)" and header[-1] == "移行困難システム数"
-    assert values[5][:2] == ["00", "全国"] and len(values) == 5 + 48
+    assert values[7][:2] == ["00", "全国"] and len(values) == 7 + 48
 
 
 def test_bad_kind_rejected(lake_home):

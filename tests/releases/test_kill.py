@@ -17,12 +17,13 @@ from kiban.releases.store import ReleaseStore
 from .conftest import contracts
 
 REPO = Path(__file__).resolve().parents[2]
+#: publishes with a progress callback that pauses at a named step (test-only; the product never sleeps)
+UNTIL = Path(__file__).with_name("publish_until.py")
 
 
 def _kill_at(home: Path, step: str) -> None:
-    env = {**os.environ, "KIBAN_PUBLISH_PAUSE_AT": step, "KIBAN_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "kiban.cli", "--home", str(home), "publish"], cwd=REPO,
-                            env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen([sys.executable, str(UNTIL), str(home), step], cwd=REPO,
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     try:
         seen = []
         for line in proc.stderr:  # type: ignore[union-attr]
@@ -66,3 +67,13 @@ def test_publish_killed_after_rename_before_manifest_leaves_no_listed_partial_re
 @pytest.mark.parametrize("step", ["incoming", "dataset corporations", "catalog", "views", "manifest"])
 def test_publish_killed_at_each_step_leaves_releases_intact(published_home, step):
     _kill_and_check(published_home, step)
+
+
+def test_publish_reports_every_step_through_its_progress_callback_in_order(published_home):
+    seen: list[tuple[str, int, int]] = []
+    result = publish(published_home, contracts=contracts(), datasets=["corporations"],
+                     progress=lambda step, done, total: seen.append((step, done, total)))
+    assert [s for s, _, _ in seen] == ["incoming", "dataset corporations", "catalog", "renamed", "views",
+                                       "manifest", "latest"]
+    assert [d for _, d, _ in seen] == list(range(1, 8)) and {t for _, _, t in seen} == {7}
+    assert ReleaseStore.of(published_home).latest() == result.version

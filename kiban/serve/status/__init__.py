@@ -1,12 +1,12 @@
 """The status page (状況表示): static HTML/JS/CSS served from this folder, fed by ``GET /v1/status``.
 
-No CDN and no internet resource: charts are hand-written SVG (status.js). ``/`` and ``/status`` serve the page;
-``/status/assets/{file}`` its script and style sheet.
+No CDN and no internet resource: the map (Leaflet, no tile server) and the charts (uPlot) are vendored under
+``vendor/`` with their licences. ``/`` and ``/status`` serve the page; ``/status/assets/{file}`` its scripts and
+style sheets. The document itself is built by :mod:`kiban.serve.status.summary`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from starlette.requests import Request
@@ -14,57 +14,20 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from kiban.config import Paths
-from kiban.indicators.catalogue import catalogue
-from kiban.indicators.compute import NATIONAL, rollup
-from kiban.indicators.freshness import status as freshness_status
-from kiban.indicators.service import IndicatorService, service
-from kiban.indicators.snapshot import REPORT_TYPES, _sla
+from kiban.indicators.service import service
 from kiban.serve.http import json_response, problem
-from kiban.serve.snapshot import BadRequest, _series, parse_time
+from kiban.serve.snapshot import BadRequest, parse_time
+from kiban.serve.status.summary import PAGE_TYPES, summary
 
 STATIC = Path(__file__).resolve().parent
-ASSETS = {"status.js": "text/javascript; charset=utf-8", "status.css": "text/css; charset=utf-8"}
-#: Report types shown per prefecture, in column order.
-PAGE_TYPES = ("disaster_damage", "shelter_status", "population_monthly", "system_migration")
+_JS, _CSS = "text/javascript; charset=utf-8", "text/css; charset=utf-8"
+#: served file name -> (path under this folder, media type); nothing else is served
+ASSETS = {"status.js": ("status.js", _JS), "status.css": ("status.css", _CSS),
+          "leaflet.js": ("vendor/leaflet.js", _JS), "leaflet.css": ("vendor/leaflet.css", _CSS),
+          "uPlot.iife.min.js": ("vendor/uPlot.iife.min.js", _JS), "uPlot.min.css": ("vendor/uPlot.min.css", _CSS)}
+_SUBJECT_MAX = 200
 
-
-def summary(svc: IndicatorService, at: str | None) -> dict:
-    """Everything the page shows, as one JSON document."""
-    computed = svc.rows(at)
-    now = datetime.fromisoformat(at) if at else computed.generated_at
-    rows = computed.rows
-    key = []
-    for ind in catalogue():
-        if ind.key:
-            v = rollup(ind, rows[ind.source], "national", now)[0].to_dict()
-            key.append({**v, "name_ja": ind.ja, "name_en": ind.en, "source": ind.source})
-    prefs: dict[str, dict] = {}
-    for rtype in PAGE_TYPES:
-        sla = _sla(rtype)
-        for r in rows[rtype]:
-            p = prefs.setdefault(r["prefecture_code"], {"code": r["prefecture_code"], "name": r["prefecture_name"],
-                                                        "expected": 0, "types": {}})
-            t = p["types"].setdefault(rtype, {"reporting": 0, "expected": 0, "oldest_as_of": None})
-            t["expected"] += 1
-            if r["reporting"]:
-                t["reporting"] += 1
-                if t["oldest_as_of"] is None or r["as_of"] < t["oldest_as_of"]:
-                    t["oldest_as_of"] = r["as_of"]
-        for p in prefs.values():
-            t = p["types"][rtype]
-            p["expected"] = t["expected"]
-            t["freshness"] = freshness_status(t["oldest_as_of"], now, sla) if t["reporting"] else "none"
-            t["oldest_as_of"] = t["oldest_as_of"].isoformat() if t["oldest_as_of"] else None
-    # silence is information: in every prefecture where someone reported damage, who has not
-    active = {code for code, p in prefs.items() if p["types"]["disaster_damage"]["reporting"]}
-    silent = [{"lg_code": r["lg_code"], "name": r["name"], "prefecture_code": r["prefecture_code"],
-               "prefecture_name": r["prefecture_name"]}
-              for r in rows["disaster_damage"] if r["prefecture_code"] in active and not r["reporting"]]
-    series = {k["indicator_id"]: _series(svc, k["indicator_id"], "national", NATIONAL, None, at) for k in key}
-    return {"generated_at": computed.generated_at.isoformat(), "as_known_at": at, "key": key,
-            "prefectures": sorted(prefs.values(), key=lambda p: p["code"]), "types": list(PAGE_TYPES),
-            "silent": silent, "active_prefectures": sorted(active), "series": series,
-            "report_types": list(REPORT_TYPES)}
+__all__ = ["ASSETS", "PAGE_TYPES", "routes", "summary"]
 
 
 def routes(paths: Paths) -> list[Route]:
@@ -78,22 +41,29 @@ def routes(paths: Paths) -> list[Route]:
         name = request.path_params["name"]
         if name not in ASSETS:
             return problem(404, "Not found", "no such asset")
-        return FileResponse(STATIC / name, media_type=ASSETS[name], headers={"Cache-Control": "no-cache"})
+        file, media = ASSETS[name]
+        return FileResponse(STATIC / file, media_type=media, headers={"Cache-Control": "no-cache"})
 
     def status(request: Request) -> Response:
         """
-        summary: Status page data - key national totals, per-prefecture coverage, silent municipalities, series
+        summary: Status page data - key totals with affected-area coverage, prefectures (affected first), the map's municipalities, silent municipalities, series windowed to the event
         parameters:
           - {name: as_of, in: query, schema: {type: string, format: date-time}, description: as known at T}
+          - {name: subject, in: query, schema: {type: string},
+             description: "災害ID (subject_key of 被害即報); absent = the latest disaster; all = every disaster"}
         responses:
           200: {description: summary}
           304: {description: not modified}
+          400: {description: bad parameter}
         """
         try:
             at = parse_time(request.query_params.get("as_of"), "as_of")
         except BadRequest as e:
             return problem(400, "Bad request", str(e))
-        return json_response(request, summary(svc, at), svc.reader.last_modified())
+        subject = request.query_params.get("subject") or None
+        if subject is not None and (len(subject) > _SUBJECT_MAX or not subject.isprintable()):
+            return problem(400, "Bad request", f"subject must be printable text of at most {_SUBJECT_MAX} characters")
+        return json_response(request, summary(svc, at, subject), svc.reader.last_modified())
 
     return [Route("/", page, include_in_schema=False), Route("/status", page, include_in_schema=False),
             Route("/status/assets/{name}", asset, include_in_schema=False), Route("/v1/status", status)]
