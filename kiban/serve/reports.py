@@ -1,4 +1,4 @@
-"""Report intake over HTTP: ``POST /v1/reports`` and ``GET /v1/reports/{id}`` (bearer token per reporter).
+"""Report intake over HTTP: ``POST /v1/reports`` and ``GET /v1/reports/{id}`` (bearer token or OIDC JWT).
 
 POST takes a JSON body (one report object or a list) or a multipart upload (field ``file``: CSV / XLSX / JSON).
 Order of work: authenticate (401) -> size limit (413, nothing read past the limit) -> archive as received +
@@ -7,8 +7,13 @@ receipt -> parse, authorise (403), validate in pure Python -> answer ``accepted`
 (raw archive, receipt, quarantine report). The same bytes again answer ``duplicate`` (200) with the receipt.
 ``?wait=true`` answers only after the batch has stored the submission (final status).
 
-GET returns the receipt (status, reasons, warnings) by receipt id (``sub_...``) or report id, to a token that
+GET returns the receipt (status, reasons, warnings) by receipt id (``sub_...``) or report id, to a caller that
 may submit for every 団体 in it (the municipality itself, its prefecture) or that submitted it.
+
+Callers are authenticated by :class:`kiban.intake.identity.Authenticator` (static tokens; OIDC access tokens when
+``KIBAN_OIDC_ISSUER`` is set): 401 with the refusal reason, 403 for a genuine token that grants no 団体, 503 when
+the issuer's keys cannot be fetched. Every POST and GET, allowed or refused, is written to the audit log
+(:mod:`kiban.intake.audit`) before the answer is sent.
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kiban.config import Paths
+from kiban.intake.audit import AuditLog
 from kiban.intake.batch import Incoming, authorise, parse_receipt, receive_bytes
 from kiban.intake.batcher import get_batcher
+from kiban.intake.identity import Authenticator, Identity, Refusal, credential_kind
+from kiban.intake.oidc import verifier_from_env
 from kiban.intake.receipts import Receipt, ReceiptStore
-from kiban.intake.tokens import TokenRecord, TokenStore, bearer, may_submit
+from kiban.intake.tokens import TokenStore
 from kiban.serve.http import json_bytes, problem
 from registries.errors import SourceError
 from registries.reports.safety import DEFAULT_MAX_BYTES
@@ -88,6 +96,21 @@ def _answer(receipt: Receipt, status: str, reasons: list[dict], warnings: list[d
             "warnings": warnings, "location": f"/v1/reports/{receipt.submission_id}"}
 
 
+#: Refusals of a genuine credential that grants no 団体 we accept: 403, not 401.
+_FORBIDDEN = ("lg_claim_missing", "lg_claim_invalid", "lg_claim_ambiguous", "act_as_not_granted")
+
+
+def _refused(refusal: Refusal) -> Response:
+    if refusal.reason == "jwks_unavailable":
+        return problem(503, "Authentication unavailable", refusal.detail, rule=refusal.reason)
+    if refusal.reason in _FORBIDDEN:
+        return problem(403, "Forbidden", refusal.detail, rule=refusal.reason)
+    resp = problem(401, "Unauthorised", refusal.detail, rule=refusal.reason)
+    resp.headers["WWW-Authenticate"] = ("Bearer" if refusal.reason == "missing_credentials"
+                                        else 'Bearer error="invalid_token"')
+    return resp
+
+
 def _warm(paths: Paths) -> None:
     """Import Great Expectations and load the master before the first batch needs them (GE import is slow)."""
     import quality.runner  # noqa: F401
@@ -98,20 +121,43 @@ def _warm(paths: Paths) -> None:
 
 def routes(paths: Paths) -> list[Route]:
     threading.Thread(target=_warm, args=(paths,), name="kiban-intake-warm", daemon=True).start()
-    tokens = TokenStore(paths)
+    authenticator = Authenticator(TokenStore(paths), verifier_from_env(os.environ))
+    audit = AuditLog.for_home(paths)
     receipts = ReceiptStore(paths)
     master = _Master(paths)
     recent: dict[str, str] = {}  # report_id -> submission_id for submissions not yet in the lake
 
-    def authenticate(request: Request) -> TokenRecord | None:
-        return tokens.verify(bearer(request.headers.get("authorization")))
+    async def authenticate(request: Request) -> Identity | Refusal:
+        return await asyncio.to_thread(authenticator.authenticate, request.headers.get("authorization"),
+                                       request.headers.get("x-kiban-act-as"))
 
-    def check(sub_receipt: Receipt, data: bytes, token: TokenRecord) -> tuple[int, str, list, list, list]:
+    async def audited(op: str, request: Request, handler) -> Response:
+        """Run ``handler(who, facts)`` and write the audit record (who, what, result) before answering."""
+        who = await authenticate(request)
+        facts: dict = {}
+        try:
+            response = await handler(who, facts)
+        except Exception:
+            facts["reason"], status = "server_error", 500
+            raise
+        else:
+            status = response.status_code
+        finally:
+            await asyncio.to_thread(
+                audit.record, op, status, identity=who if isinstance(who, Identity) else None,
+                reason=facts.get("reason") or (who.reason if isinstance(who, Refusal) else None),
+                credential=credential_kind(request.headers.get("authorization")),
+                lg_codes=facts.get("lg_codes", ()), submission_id=facts.get("submission_id"),
+                sha256=facts.get("sha256"), target=facts.get("target"),
+                client=request.client.host if request.client else None)
+        return response
+
+    def check(sub_receipt: Receipt, data: bytes, who: Identity) -> tuple[int, str, list, list, list]:
         try:
             subs = parse_receipt(sub_receipt, data, max_bytes=MAX_BYTES)
         except SourceError as e:
             return 422, "rejected", [{**e.to_dict(), "message": e.message}], [], []
-        denied = authorise(subs, token.lg_code)
+        denied = authorise(subs, who.lg_code)
         sub_receipt.report_ids = [str(s.envelope.get("report_id")) for s in subs]
         if denied:
             return 403, "rejected", denied, [], subs
@@ -130,36 +176,47 @@ def routes(paths: Paths) -> list[Route]:
         responses:
           202: {description: accepted (stored by the next batch)}
           200: {description: same content received before (duplicate)}
-          401: {description: missing or unknown bearer token}
-          403: {description: the token's 団体 may not submit for this lg_code}
+          401: {description: missing, unknown, revoked, expired or otherwise invalid credential (rule says which)}
+          403: {description: the caller's 団体 may not submit for this lg_code, or the credential grants no 団体}
           413: {description: upload too large}
           422: {description: rejected, with reasons}
+          503: {description: the OIDC issuer's keys cannot be fetched}
         """
-        token = authenticate(request)
-        if token is None:
-            return problem(401, "Unauthorised", "send Authorization: Bearer <token> (kiban reports tokens add)")
+        return await audited("submit", request, lambda who, facts: _submit(request, who, facts))
+
+    async def _submit(request: Request, who: Identity | Refusal, facts: dict) -> Response:
+        if isinstance(who, Refusal):
+            return _refused(who)
         body = await _read_limited(request, MAX_BYTES)
         if body is None:
+            facts["reason"] = "too_large"
             return problem(413, "Upload too large", f"the limit is {MAX_BYTES} bytes", rule="too_large")
         got = await _payload(request, body)
         if isinstance(got, Response):
+            facts["reason"] = "bad_upload"
             return got
         data, name = got
         if len(data) > MAX_BYTES:
+            facts["reason"] = "too_large"
             return problem(413, "Upload too large", f"the limit is {MAX_BYTES} bytes", rule="too_large")
         receipt = await asyncio.to_thread(receive_bytes, paths, data, name, channel="api",
-                                          submitted_by=token.lg_code, received_at=datetime.now(UTC))
+                                          submitted_by=who.lg_code, received_at=datetime.now(UTC))
+        facts.update(submission_id=receipt.submission_id, sha256=receipt.sha256)
         if receipt.status != "received" or len(receipt.arrivals) > 1:
+            facts.update(reason="duplicate", lg_codes=receipt.lg_codes)
             return _json({**_answer(receipt, "duplicate", receipt.errors, receipt.warnings),
                           "duplicate_of": receipt.submission_id, "stored_status": receipt.status}, 200)
-        code, status, reasons, warnings, subs = await asyncio.to_thread(check, receipt, data, token)
+        code, status, reasons, warnings, subs = await asyncio.to_thread(check, receipt, data, who)
+        facts.update(lg_codes=[s.envelope.get("lg_code") for s in subs],
+                     reason=reasons[0].get("rule") if reasons else status)
         for rid in receipt.report_ids:
             recent[rid] = receipt.submission_id
-        ticket = get_batcher(paths).submit(Incoming(receipt, subs or None, token.lg_code))
+        ticket = get_batcher(paths).submit(Incoming(receipt, subs or None, who.lg_code))
         if request.query_params.get("wait") in ("1", "true"):
             await asyncio.to_thread(ticket.done.wait, 120)
             final = ticket.receipt or receipt
-            code = 422 if final.status == "quarantined" and code != 403 else code
+            if final.status == "quarantined" and code != 403:
+                code, facts["reason"] = 422, (final.errors[0].get("rule") if final.errors else None) or "quarantined"
             return _json({**_answer(final, "rejected" if final.status == "quarantined" else "accepted",
                                     final.errors, final.warnings), "stored_status": final.status}, code)
         return _json(_answer(receipt, status, reasons, warnings), code)
@@ -178,20 +235,28 @@ def routes(paths: Paths) -> list[Route]:
         summary: Receipt, status and quarantine reasons of a submission (by receipt id or report id)
         responses:
           200: {description: the receipt}
-          401: {description: missing or unknown bearer token}
+          401: {description: missing, unknown, revoked, expired or otherwise invalid credential (rule says which)}
           403: {description: not the submitter's}
           404: {description: unknown id}
+          503: {description: the OIDC issuer's keys cannot be fetched}
         """
-        token = authenticate(request)
-        if token is None:
-            return problem(401, "Unauthorised", "send Authorization: Bearer <token>")
+        return await audited("read", request, lambda who, facts: _status(request, who, facts))
+
+    async def _status(request: Request, who: Identity | Refusal, facts: dict) -> Response:
+        facts["target"] = request.path_params["id"]
+        if isinstance(who, Refusal):
+            return _refused(who)
         receipt = await asyncio.to_thread(_find, request.path_params["id"])
         if receipt is None:
+            facts["reason"] = "not_found"
             return problem(404, "Unknown submission", f"no receipt or report {request.path_params['id']!r}")
-        allowed = receipt.submitted_by == token.lg_code or (
-            bool(receipt.lg_codes) and all(may_submit(token.lg_code, lg) for lg in receipt.lg_codes))
+        facts.update(submission_id=receipt.submission_id, sha256=receipt.sha256, lg_codes=receipt.lg_codes)
+        allowed = receipt.submitted_by == who.lg_code or (
+            bool(receipt.lg_codes) and all(who.may_submit(lg) for lg in receipt.lg_codes))
         if not allowed:
+            facts["reason"] = "not_authorised"
             return problem(403, "Forbidden", "only the submitter, the municipality or its prefecture may read this")
+        facts["reason"] = "ok"
         return _json(receipt.public(), 200)
 
     return [Route("/v1/reports", submit, methods=["POST"]), Route("/v1/reports/{id}", status, methods=["GET"])]
