@@ -135,7 +135,7 @@ class JwksCache:
     def __init__(self, config: OidcConfig, client: httpx.Client | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
-        self.client = client or httpx.Client(timeout=config.http_timeout, follow_redirects=False)
+        self._client = client
         self.clock = clock
         self.keys: dict[str, dict] = {}
         self.fetches = 0  # attempts, for tests and the status page
@@ -186,6 +186,12 @@ class JwksCache:
         if not isinstance(jwks_uri, str):
             raise ValueError("the discovery document has no jwks_uri")
         return _https_or_loopback(jwks_uri, "jwks_uri")
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:  # made on first fetch (an SSL context costs ~0.2 s)
+            self._client = httpx.Client(timeout=self.config.http_timeout, follow_redirects=False)
+        return self._client
 
     def _get_json(self, url: str) -> dict:
         with self.client.stream("GET", url, headers={"Accept": "application/json"}) as r:
@@ -272,6 +278,8 @@ class OidcVerifier:
         except jwt.PyJWTError:
             return Refusal("malformed_token", "the bearer token is not a well-formed JWT")
         alg = header.get("alg")
+        if not isinstance(alg, str):
+            return Refusal("malformed_token", "the token's header names no algorithm")
         if alg not in cfg.algorithms:
             return Refusal("algorithm_not_allowed", f"tokens must be signed with one of {list(cfg.algorithms)}, "
                                                     f"not {str(alg)[:16]!r}")
