@@ -8,11 +8,19 @@ from pathlib import Path
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location("authkit", Path(__file__).with_name("authkit.py"))
-assert _spec and _spec.loader
-authkit = importlib.util.module_from_spec(_spec)
-sys.modules["authkit"] = authkit
-_spec.loader.exec_module(authkit)
+
+def _load(name: str):
+    """The helper modules beside this file, importable by name (tests run with --import-mode=importlib)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+authkit = _load("authkit")
+authmatrix = _load("authmatrix")
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +74,4 @@ def oidc_env(idp, monkeypatch):
     monkeypatch.setenv("KIBAN_OIDC_LG_CLAIM", "lg_code")
     monkeypatch.setenv("KIBAN_OIDC_LEEWAY", "5")
     return idp
+
