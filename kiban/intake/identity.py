@@ -97,7 +97,9 @@ def bearer_value(header: str | None) -> str | None | Refusal:
 
 
 def _looks_like_jwt(value: str) -> bool:
-    return value.count(".") == 2 and all(value.split("."))
+    """header.payload.signature (the signature may be empty: ``alg: none``, refused by the verifier)."""
+    parts = value.split(".")
+    return len(parts) == 3 and bool(parts[0]) and bool(parts[1])
 
 
 class Authenticator:
