@@ -142,23 +142,35 @@ class JwksCache:
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
         self._jwks_url = config.jwks_url
-        self._lock = threading.Lock()
+        self._fetch_lock = threading.Lock()
 
     def get(self, kid: str | None) -> dict | None:
-        """The JWK for ``kid`` (None: the only key, when the set has exactly one); None when unknown."""
-        with self._lock:
+        """The JWK for ``kid`` (None: the only key, when the set has exactly one); None when unknown.
+
+        A known key of a fresh set is answered without waiting for anyone's fetch; callers that need a fetch
+        take turns (the second finds what the first fetched)."""
+        found = self._fresh(kid, self.clock())
+        if found is not None:
+            return found
+        with self._fetch_lock:
             now = self.clock()
-            stale = self._fetched_at is None or now - self._fetched_at > self.config.jwks_max_age
-            if (stale or self._find(kid) is None) and self._may_fetch(now):
+            if self._fresh(kid, now) is None and self._may_fetch(now):
                 self._refresh(now)
-            if not self.keys and self._fetched_at is None:
+            if self._fetched_at is None:
                 raise JwksUnavailable("the issuer's JWKS could not be fetched")
             return self._find(kid)
 
+    def _fresh(self, kid: str | None, now: float) -> dict | None:
+        fetched = self._fetched_at
+        if fetched is None or now - fetched > self.config.jwks_max_age:
+            return None
+        return self._find(kid)
+
     def _find(self, kid: str | None) -> dict | None:
+        keys = self.keys  # replaced whole on refresh, never mutated
         if kid is None:
-            return next(iter(self.keys.values())) if len(self.keys) == 1 else None
-        return self.keys.get(kid)
+            return next(iter(keys.values())) if len(keys) == 1 else None
+        return keys.get(kid)
 
     def _may_fetch(self, now: float) -> bool:
         return self._attempted_at is None or now - self._attempted_at >= self.config.jwks_min_refresh

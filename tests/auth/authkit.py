@@ -79,6 +79,7 @@ class Provider:
     hits: dict[str, int] = field(default_factory=dict)
     extra_jwks: list[dict] = field(default_factory=list)
     discovery_issuer: str | None = None  # what the discovery document claims (None: the real issuer)
+    gate: threading.Event | None = None  # when set up, the JWKS answer waits until the test opens it
 
     @property
     def base(self) -> str:
@@ -127,6 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"issuer": p.discovery_issuer or p.issuer, "jwks_uri": p.jwks_url,
                              "id_token_signing_alg_values_supported": ["RS256", "ES256"]})
         elif self.path == "/realms/kumamoto/protocol/openid-connect/certs":
+            if p.gate is not None:
+                p.gate.wait(30)
             self._send(200, {"keys": [k.jwk() for k in p.keys] + p.extra_jwks})
         else:
             self._send(404, {"error": "not found"})

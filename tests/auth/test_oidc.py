@@ -224,3 +224,29 @@ def test_configuration_comes_from_the_environment_and_is_checked(idp):
     for env, match in bad:
         with pytest.raises(ValueError, match=match):
             OidcConfig.from_env(env)
+
+
+def test_a_slow_key_fetch_does_not_hold_up_tokens_with_known_keys(idp, keys, make_verifier, clock):
+    import threading
+
+    v = make_verifier(jwks_min_refresh=30.0, http_timeout=20.0)
+    known = idp.token()
+    assert isinstance(v.verify(known), Identity)
+    idp.gate = threading.Event()  # the IdP now answers only when the test lets it
+    clock.now += 31
+    results: dict[str, object] = {}
+    slow = threading.Thread(target=lambda: results.update(new=v.verify(idp.mint(idp.claims(), key=keys["rsa2"]))))
+    slow.start()
+    for _ in range(200):  # until the refetch for the unknown kid is in flight
+        if idp.jwks_hits() == 2:
+            break
+        time.sleep(0.01)
+    assert idp.jwks_hits() == 2 and slow.is_alive()
+    fast = threading.Thread(target=lambda: results.update(known=v.verify(known)))
+    fast.start()
+    fast.join(3)
+    assert not fast.is_alive() and isinstance(results["known"], Identity)  # answered while the fetch hangs
+    assert slow.is_alive()
+    idp.gate.set()
+    slow.join(10)
+    _refused(results["new"], "unknown_key")  # rsa2 is not served: the refetch did not find it
