@@ -135,13 +135,16 @@ def routes(paths: Paths) -> list[Route]:
         """Run ``handler(who, facts)`` and write the audit record (who, what, result) before answering."""
         who = await authenticate(request)
         facts: dict = {}
+        status = 500
         try:
             response = await handler(who, facts)
-        except Exception:
-            facts["reason"], status = "server_error", 500
-            raise
-        else:
             status = response.status_code
+        except asyncio.CancelledError:  # the client went away: nobody got an answer (nginx's 499)
+            facts["reason"], status = "cancelled", 499
+            raise
+        except Exception:
+            facts["reason"] = "server_error"
+            raise
         finally:
             await asyncio.to_thread(
                 audit.record, op, status, identity=who if isinstance(who, Identity) else None,

@@ -18,6 +18,9 @@ def client(home, oidc_env):
 
     with TestClient(create_app(home)) as c:
         yield c
+    from kiban.intake.batcher import get_batcher
+
+    assert get_batcher(home).flush(120)  # no batch left running when the process exits
 
 
 def _post(client, token: str | None, body: dict, **headers):
@@ -120,3 +123,20 @@ def test_a_request_that_cannot_be_audited_fails_instead_of_going_unrecorded(home
         r = client.get("/v1/reports/sub_0123456789abcdef0123456789abcdef",
                        headers={"Authorization": f"Bearer {oidc_env.token(KUMAMOTO_CITY)}"})
     assert r.status_code == 500
+
+
+def test_a_server_error_is_audited_as_such(home, oidc_env, monkeypatch):
+    from starlette.testclient import TestClient
+
+    import kiban.serve.reports as reports
+    from kiban.serve.app import create_app
+
+    def broken(*a, **k):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(reports, "receive_bytes", broken)
+    with TestClient(create_app(home), raise_server_exceptions=False) as client:
+        r = _post(client, oidc_env.token(KUMAMOTO_CITY), damage(KUMAMOTO_CITY, 8))
+    assert r.status_code == 500
+    rec = audit_records(home)[-1]
+    assert (rec["status"], rec["reason"], rec["who"]["lg_code"]) == (500, "server_error", KUMAMOTO_CITY)
