@@ -228,7 +228,11 @@ def serve(paths, host: str, port: int) -> None:
 
     from kiban.serve.app import create_app
 
-    uvicorn.run(create_app(paths), host=host, port=port, log_level="info")
+    try:
+        app = create_app(paths)
+    except ValueError as e:  # a bad configuration (e.g. KIBAN_OIDC_*): name it, serve nothing
+        raise click.ClickException(str(e)) from e
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @main.command()

@@ -113,3 +113,23 @@ def tokens_revoke(paths, token_id: str) -> None:
     if not TokenStore(paths).revoke(token_id):
         raise click.ClickException(f"no active token {token_id}")
     click.echo(f"revoked {token_id}")
+
+
+@reports.group("audit")
+def audit() -> None:
+    """The intake's audit log (KIBAN_HOME/intake/audit/*.jsonl, hash-chained)."""
+
+
+@audit.command("verify")
+@click.pass_obj
+def audit_verify(paths) -> None:
+    """Check every record's hash, its link to the one before and the files' modes; exit 1 on any problem."""
+    from kiban.intake.audit import audit_dir, verify
+
+    v = verify(audit_dir(paths))
+    for p in v.problems[:50]:
+        click.echo(f"  - {p}", err=True)
+    if not v.ok:
+        raise click.ClickException(f"audit log broken: {len(v.problems)} problems in {v.records} records")
+    span = f" ({v.first_at} .. {v.last_at})" if v.records else ""
+    click.echo(f"audit log ok: {v.records} records in {v.files} files{span}; head {v.head}")

@@ -10,6 +10,11 @@ again answer ``duplicate`` (200). ``?wait=true`` answers only after the load (fi
 
 GET returns the receipt (status, reasons, warnings) by receipt id (``sub_...``) or report id, to the submitter,
 the municipality itself or its prefecture.
+
+Callers are authenticated by :class:`kiban.intake.identity.Authenticator` (static tokens; OIDC access tokens when
+``KIBAN_OIDC_ISSUER`` is set): 401 with the refusal reason, 403 for a genuine credential that grants no 団体, 503
+when the issuer's keys cannot be fetched. The identity is queued with the submission and checked again by the load.
+Every POST and GET, allowed or refused, is written to the audit log (:mod:`kiban.intake.audit`) before the answer.
 """
 
 from __future__ import annotations
@@ -26,12 +31,15 @@ from starlette.routing import Route
 
 from kiban.config import Paths
 from kiban.intake import receipts
+from kiban.intake.audit import AuditLog
+from kiban.intake.identity import Authenticator, Identity, Refusal, credential_kind
+from kiban.intake.oidc import verifier_from_env
 from kiban.intake.queue import SUBMISSION_ID, Queued
-from kiban.intake.tokens import TokenStore, bearer
+from kiban.intake.tokens import TokenStore
 from kiban.load import ledger
 from kiban.serve.http import json_bytes, problem
 from registries.errors import SourceError
-from registries.reports.load import authorise, may_submit
+from registries.reports.load import authorise
 from registries.reports.parse import parse
 from registries.reports.safety import DEFAULT_MAX_BYTES, safe_filename
 
@@ -103,19 +111,53 @@ def _answer(q: Queued, status: str, reasons: list[dict], warnings: list[dict], r
             "location": f"/v1/reports/{q.submission_id}"}
 
 
-def identity_of(record: Any) -> dict[str, Any]:
-    """The identity stored with a submission for a static bearer token."""
-    return {"kind": "token", "lg_code": record.lg_code, "subject": f"token:{record.token_id}",
-            "token_id": record.token_id}
+#: Refusals of a genuine credential that grants no 団体 we accept: 403, not 401.
+_FORBIDDEN = ("lg_claim_missing", "lg_claim_invalid", "lg_claim_ambiguous", "act_as_not_granted")
+
+
+def _refused(refusal: Refusal) -> Response:
+    if refusal.reason == "jwks_unavailable":
+        return problem(503, "Authentication unavailable", refusal.detail, rule=refusal.reason)
+    if refusal.reason in _FORBIDDEN:
+        return problem(403, "Forbidden", refusal.detail, rule=refusal.reason)
+    resp = problem(401, "Unauthorised", refusal.detail, rule=refusal.reason)
+    resp.headers["WWW-Authenticate"] = ("Bearer" if refusal.reason == "missing_credentials"
+                                        else 'Bearer error="invalid_token"')
+    return resp
 
 
 def routes(paths: Paths) -> list[Route]:
-    tokens = TokenStore(paths)
+    authenticator = Authenticator(TokenStore(paths), verifier_from_env(os.environ))
+    audit = AuditLog.for_home(paths)
     recent: OrderedDict[str, str] = OrderedDict()  # report_id -> submission_id, bounded
 
-    def authenticate(request: Request) -> dict[str, Any] | None:
-        rec = tokens.verify(bearer(request.headers.get("authorization")))
-        return identity_of(rec) if rec is not None else None
+    async def authenticate(request: Request) -> Identity | Refusal:
+        return await asyncio.to_thread(authenticator.authenticate, request.headers.get("authorization"),
+                                       request.headers.get("x-kiban-act-as"))
+
+    async def audited(op: str, request: Request, handler) -> Response:
+        """Run ``handler(who, facts)`` and write the audit record (who, what, result) before answering."""
+        who = await authenticate(request)
+        facts: dict = {}
+        status = 500
+        try:
+            response = await handler(who, facts)
+            status = response.status_code
+        except asyncio.CancelledError:  # the client went away: nobody got an answer (nginx's 499)
+            facts["reason"], status = "cancelled", 499
+            raise
+        except Exception:
+            facts["reason"] = "server_error"
+            raise
+        finally:
+            await asyncio.to_thread(
+                audit.record, op, status, identity=who if isinstance(who, Identity) else None,
+                reason=facts.get("reason") or (who.reason if isinstance(who, Refusal) else None),
+                credential=credential_kind(request.headers.get("authorization")),
+                lg_codes=facts.get("lg_codes", ()), submission_id=facts.get("submission_id"),
+                sha256=facts.get("sha256"), target=facts.get("target"),
+                client=request.client.host if request.client else None)
+        return response
 
     def remember(report_ids: list[str], submission_id: str) -> None:
         for rid in report_ids:
@@ -132,39 +174,50 @@ def routes(paths: Paths) -> list[Route]:
         return done[0]["load_id"] if done else None
 
     async def submit(request: Request) -> Response:
-        identity = authenticate(request)
-        if identity is None:
-            return problem(401, "Unauthorised", "send Authorization: Bearer <token> (kiban reports tokens add)")
+        return await audited("submit", request, lambda who, facts: _submit(request, who, facts))
+
+    async def _submit(request: Request, who: Identity | Refusal, facts: dict) -> Response:
+        if isinstance(who, Refusal):
+            return _refused(who)
         body = await _read_limited(request, MAX_BYTES)
         if body is None:
+            facts["reason"] = "too_large"
             return problem(413, "Upload too large", f"the limit is {MAX_BYTES} bytes", rule="too_large")
         got = await _payload(request, body)
         if isinstance(got, Response):
+            facts["reason"] = "bad_upload"
             return got
         data, name = got
         if len(data) > MAX_BYTES:
+            facts["reason"] = "too_large"
             return problem(413, "Upload too large", f"the limit is {MAX_BYTES} bytes", rule="too_large")
         intake = request.app.state.intake
+        identity = who.to_dict()
         q = await asyncio.to_thread(intake.queue.put_bytes, data, safe_filename(name), channel="api",
                                     submitted_by=identity, received_at=datetime.now(UTC))
+        facts.update(submission_id=q.submission_id, sha256=q.sha256)
         first = await asyncio.to_thread(duplicate_of, intake, q)
         code, status, reasons, ids = await asyncio.to_thread(quick_check, q, data, identity)
+        facts["reason"] = reasons[0].get("rule") if reasons else status
         remember(ids, q.submission_id)
         ticket = intake.submit(q)
         if request.query_params.get("wait") in ("1", "true"):
             await asyncio.to_thread(ticket.done.wait, 120)
             if ticket.result is not None:
                 final = receipts.from_result(ticket.result)
+                facts["lg_codes"] = final.lg_codes
                 word = {"quarantined": "rejected"}.get(final.status, final.status)
                 if final.status == "duplicate":
-                    code = 200
+                    code, facts["reason"] = 200, "duplicate"
                 elif final.status == "quarantined":
                     code = code if code in (403, 422) else 422
+                    facts["reason"] = (final.errors[0].get("rule") if final.errors else None) or "quarantined"
                 else:
                     code = 202
                 return _json({**_answer(q, word, final.errors, final.warnings, final.report_ids or ids),
                               "stored_status": final.status, "duplicate_of": final.duplicate_of}, code)
         if first is not None and code == 202:
+            facts["reason"] = "duplicate"
             return _json({**_answer(q, "duplicate", [], [], ids), "duplicate_of": first}, 200)
         return _json(_answer(q, status, reasons, [], ids), code)
 
@@ -176,20 +229,27 @@ def routes(paths: Paths) -> list[Route]:
         return receipts.find_by_report(paths, ident)
 
     async def status(request: Request) -> Response:
-        identity = authenticate(request)
-        if identity is None:
-            return problem(401, "Unauthorised", "send Authorization: Bearer <token>")
+        return await audited("read", request, lambda who, facts: _status(request, who, facts))
+
+    async def _status(request: Request, who: Identity | Refusal, facts: dict) -> Response:
         ident = request.path_params["id"]
+        facts["target"] = ident[:200]
+        if isinstance(who, Refusal):
+            return _refused(who)
         if len(ident) > 200:
+            facts["reason"] = "not_found"
             return problem(404, "Unknown submission", "no such receipt or report")
         receipt = await asyncio.to_thread(_find, request.app.state.intake, ident)
         if receipt is None:
+            facts["reason"] = "not_found"
             return problem(404, "Unknown submission", f"no receipt or report {ident!r}")
-        caller = identity["lg_code"]
-        allowed = receipt.submitted_by == caller or (
-            bool(receipt.lg_codes) and all(may_submit(caller, lg) for lg in receipt.lg_codes))
+        facts.update(submission_id=receipt.submission_id, sha256=receipt.sha256, lg_codes=receipt.lg_codes)
+        allowed = receipt.submitted_by == who.lg_code or (
+            bool(receipt.lg_codes) and all(who.may_submit(lg) for lg in receipt.lg_codes))
         if not allowed:
+            facts["reason"] = "not_authorised"
             return problem(403, "Forbidden", "only the submitter, the municipality or its prefecture may read this")
+        facts["reason"] = "ok"
         return _json(receipt.public(), 200)
 
     return [Route("/v1/reports", submit, methods=["POST"]), Route("/v1/reports/{id}", status, methods=["GET"])]
