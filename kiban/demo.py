@@ -16,20 +16,20 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print) -> dict[str, int
     """Materialise every asset on the samples, show the quarantine path, then print what was produced."""
     import dagster as dg
 
-    from pipelines.definitions import build_definitions, sample_partitions
+    from pipelines.definitions import build_defs, sample_partitions
 
     started = time.perf_counter()
     paths.ensure()
     inst = instance(paths)
-    defs = build_definitions(home=str(paths.home), samples_dir=str(SAMPLES))
+    defs = build_defs("samples", home=str(paths.home))
     specs = list(defs.resolve_all_asset_specs())
     partitioned = [s.key for s in specs if s.partitions_def is not None]
-    # the release asset runs on its own schedule; the demo publishes once at the end (see _publish)
+    # the release asset follows the registry loads; the demo publishes once at the end (see _publish)
     unpartitioned = [s.key for s in specs if s.partitions_def is None and s.key.to_user_string() != "release"]
     assets = list(defs.assets or [])
     resources = defs.resources or {}
 
-    for key, partition_keys in sample_partitions(SAMPLES).items():
+    for key, partition_keys in sample_partitions().items():
         for pk in partition_keys:
             echo(f"- materialising {key} partition {pk}")
             result = dg.materialize(assets, selection=[key], partition_key=pk, resources=resources,
@@ -47,7 +47,7 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print) -> dict[str, int
     _quarantine_example(paths, echo)
     _indicators(paths, echo)
     counts = _summary(paths, echo)
-    _publish(paths, echo)
+    _publish(assets, resources, inst, echo)
     echo(f"\nDone in {time.perf_counter() - started:.1f} s. Data in {paths.home}")
     return counts
 
@@ -123,18 +123,21 @@ Quarantined inputs and their reports: {paths.quarantine}""")
     return counts
 
 
-def _publish(paths: Paths, echo: Callable[[str], None]) -> None:
-    """Freeze what the demo produced into a release (kiban publish), or show why it was blocked."""
-    from kiban.releases.checks import PublishBlocked
-    from kiban.releases.publish import publish
+def _publish(assets: list, resources: dict, inst, echo: Callable[[str], None]) -> None:
+    """Materialise ``release`` through Dagster: freeze what the demo produced (or show why it was blocked)."""
+    import dagster as dg
 
-    try:
-        result = publish(paths)
-    except PublishBlocked as e:
-        echo(f"\nRelease NOT published: {e}")
+    result = dg.materialize(assets, selection=["release"], resources=resources, instance=inst, raise_on_error=False)
+    if not result.success:
+        failure = next((e for e in result.all_events if e.is_step_failure), None)
+        reason = failure.step_failure_data.user_failure_data.description if failure is not None and \
+            failure.step_failure_data.user_failure_data is not None else "see `kiban dagster dev` for the run log"
+        echo(f"\nRelease NOT published: {reason}")
         return
+    meta = result.asset_materializations_for_node("release")[0].metadata
+    version = meta["version"].value
     echo(f"""
-{result.summary()}
-  .venv/bin/kiban releases list | show | verify {result.version}
-  duckdb {paths.home / 'releases' / 'latest.duckdb'} -readonly   # views over the latest release
+{meta["summary"].value}
+  .venv/bin/kiban releases list | show | verify {version}
+  duckdb {Path(meta["path"].value).parent / 'latest.duckdb'} -readonly   # views over the latest release
   catalog: `kiban serve`, then /catalog.jsonld, /api/3/action/package_list, /datasets/corporations""")

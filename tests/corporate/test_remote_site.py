@@ -9,9 +9,9 @@ from urllib.parse import parse_qs
 
 import dagster as dg
 import pytest
+from pipelines.common import KibanHome
 
 from kiban import query
-from pipelines.common import KibanHome
 from pipelines.corporate import assets as corporate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

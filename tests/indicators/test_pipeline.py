@@ -1,7 +1,7 @@
 import dagster as dg
+from pipelines.common import KibanHome
 
 from kiban.lake import Lake
-from pipelines.common import KibanHome
 from pipelines.indicators.assets import indicator_values, indicators_on_new_reports, reports_cursor
 
 

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import dagster as dg
+from pipelines.common import KibanHome
 
 from kiban import query
 from kiban.config import paths as make_paths
-from pipelines.common import KibanHome
 from pipelines.moj_map import assets as real_estate
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"

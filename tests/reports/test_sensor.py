@@ -8,8 +8,8 @@ import time
 
 import dagster as dg
 from intake_testkit import KUMAMOTO_CITY, YATSUSHIRO, damage
-
 from pipelines.common import KibanHome
+
 from pipelines.reports.assets import reports_intake, reports_landing_sensor
 
 
