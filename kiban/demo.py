@@ -26,7 +26,7 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print) -> dict[str, int
     partitioned = [s.key for s in specs if s.partitions_def is not None]
     # the release asset follows the registry loads; the demo publishes once at the end (see _publish)
     unpartitioned = [s.key for s in specs if s.partitions_def is None and s.key.to_user_string() != "release"]
-    assets = list(defs.assets or [])
+    assets = [*(defs.assets or []), *(defs.asset_checks or [])]
     resources = defs.resources or {}
 
     for key, partition_keys in sample_partitions().items():

@@ -14,12 +14,13 @@ No ``from __future__ import annotations``: Dagster reads the resource and config
 
 import hashlib
 import json
+from collections.abc import Callable
 
 import dagster as dg
 
 from kiban.intake import landing
 from kiban.intake.batch import BatchResult, ingest_landing
-from pipelines.checks import ge_check_specs
+from pipelines.checks import check_wanted, ge_check_specs
 from pipelines.lake import LAKE_POOL, LakeResource, dataset_result, dataset_spec, row_counts, selected
 from registries.reports.fields import REPORT_TYPES
 from registries.reports.load import validation_contract, validation_rules
@@ -61,7 +62,7 @@ def reports_intake(context: dg.AssetExecutionContext, config: IntakeConfig, lake
     for contract in written:
         yield dataset_result(contract, counts.get(contract.name),
                              {"rows_written": dg.MetadataValue.int(result.rows.get(contract.name, 0)), **batch})
-    yield from (r for r in check_results(result) if r.check_key in context.selected_asset_check_keys)
+    yield from check_results(result, check_wanted(context))
 
 
 def batch_metadata(result: BatchResult) -> dict[str, dg.MetadataValue]:
@@ -75,10 +76,13 @@ def batch_metadata(result: BatchResult) -> dict[str, dg.MetadataValue]:
     }
 
 
-def check_results(result: BatchResult) -> list[dg.AssetCheckResult]:
+def check_results(result: BatchResult, wanted: Callable[[dg.AssetCheckKey], bool] = lambda key: True
+                  ) -> list[dg.AssetCheckResult]:
     """One result per check that ran: the checks of each report type in the batch, with rows to validate."""
     out = []
     for spec in CHECK_SPECS:
+        if not wanted(spec.key):
+            continue
         rt = spec.asset_key.path[-1].removeprefix("report_")
         report = result.validation.get(rt)
         if report is None or not report.row_count:
