@@ -105,14 +105,14 @@ def test_an_unknown_deployment_name_is_refused(monkeypatch):
 
 def test_the_definitions_validate_through_dagster(tmp_path):
     """`kiban dagster definitions validate` finds this environment's dagster and sets the instance under KIBAN_HOME;
-    it runs without an activated venv, for each deployment."""
+    it runs without an activated venv. (The samples deployment is validated in process.)"""
+    dg.Definitions.validate_loadable(build_defs("samples"))
     kiban = Path(sys.executable).parent / "kiban"
-    for deployment in ("official", "samples"):
-        env = {"HOME": os.environ.get("HOME", "/root"), "KIBAN_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin",
-               "DAGSTER_DISABLE_TELEMETRY": "1", "KIBAN_DEPLOYMENT": deployment}
-        done = subprocess.run([str(kiban), "dagster", "definitions", "validate"], env=env, capture_output=True,
-                              text=True, timeout=600)
-        assert done.returncode == 0, done.stderr[-2000:]
-        assert "All code locations passed validation" in done.stderr + done.stdout
+    env = {"HOME": os.environ.get("HOME", "/root"), "KIBAN_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin",
+           "DAGSTER_DISABLE_TELEMETRY": "1", "KIBAN_DEPLOYMENT": "official"}
+    done = subprocess.run([str(kiban), "dagster", "definitions", "validate"], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "All code locations passed validation" in done.stderr + done.stdout
     yaml = (tmp_path / "home" / "dagster" / "dagster.yaml").read_text()
     assert "enabled: false" in yaml and "run_launcher" not in yaml
