@@ -157,21 +157,31 @@ def ingest_moj_map(paths, targets: tuple[str, ...]) -> None:
     a file with illegal XML characters is quarantined. The parcel registry (ABR join) is recomputed after.
     """
     from kiban.load.files import ingest_file
+    from kiban.load.files import load_raw as ingest_raw
+    from registries.http import redact
+    from registries.moj_map.fetch import download_changed
     from registries.moj_map.load import moj_map_source
     from registries.moj_map.parcel_registry import refresh
 
     results = []
     for target in targets:
-        path, url = _fetch_if_url(paths, target)
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".zip", ".xml")) if path.is_dir() \
-            else [path]
-        for f in files:
-            r = ingest_file(paths, moj_map_source(), f, source_url=url or str(f.resolve()),
-                            original_name=Path(url).name if url else f.name)
+        if target.startswith(("http://", "https://")):  # fetched as the Dagster asset does: only if it changed
+            raws = download_changed(paths.ensure(), [target])
+            if not raws:
+                click.echo(f"{redact(target)}: not modified since the last download")
+            loaded = [ingest_raw(paths, moj_map_source(), raw) for raw in raws]
+        else:
+            path = Path(target)
+            if not path.exists():
+                raise click.ClickException(f"{target}: no such file")
+            files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".zip", ".xml")) if path.is_dir() \
+                else [path]
+            loaded = [ingest_file(paths, moj_map_source(), f, source_url=str(f.resolve())) for f in files]
+        for r in loaded:
             counts = {k: r.info[k] for k in ("excluded_outside", "excluded_betsuzu", "arbitrary_crs",
                                              "dangling_idref") if r.info.get(k)}
             click.echo(r.summary() + (f" {counts}" if counts else ""))
-            results.append(r)
+        results += loaded
     if any(r.status == "loaded" for r in results):
         rows = refresh(paths)
         click.echo(f"parcel registry recomputed ({', '.join(f'{k}={v}' for k, v in rows.items())})")
@@ -236,24 +246,11 @@ def serve(paths, host: str, port: int) -> None:
 
 
 @main.command()
-@click.option("--sensor-loop-seconds", default=1.0, show_default=True, type=float,
-              help="How often the sensor daemon evaluates sensors (Dagster's own loop waits 5 s).")
 @click.pass_obj
-def daemon(paths, sensor_loop_seconds: float) -> None:
-    """Run the Dagster daemon (schedules, sensors, runs) on Kiban's code location, instance under KIBAN_HOME.
-
-    The one deliberate change to Dagster: its sensor loop (``MIN_INTERVAL_LOOP_TIME``, 5 s in dagster 1.13.27) is
-    set to ``--sensor-loop-seconds`` so a landed report is picked up within about a second (ADR 0004).
-    """
-    import dagster._daemon.sensor as sensor_daemon
-    from dagster._daemon.cli import main as dagster_daemon_main
-
-    from kiban.orchestration import prepare_dagster_home
-
-    prepare_dagster_home(paths)
-    sensor_daemon.MIN_INTERVAL_LOOP_TIME = sensor_loop_seconds
-    sys.argv = ["dagster-daemon", "run", "-m", "pipelines.definitions"]
-    dagster_daemon_main()
+def daemon(paths) -> None:
+    """Run the Dagster daemon on Kiban's code location (automation conditions, sensors, the run queue), instance
+    under KIBAN_HOME: ``dagster-daemon run -m pipelines.definitions``. Each run is its own process (ADR 0006)."""
+    _exec_dagster(paths, "dagster-daemon", ("run", "-m", "pipelines.definitions"))
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
@@ -261,17 +258,21 @@ def daemon(paths, sensor_loop_seconds: float) -> None:
 @click.pass_obj
 def dagster(paths, args: tuple[str, ...]) -> None:
     """Run a dagster CLI command on Kiban's code location, instance under KIBAN_HOME (e.g. `kiban dagster dev`)."""
+    if args[:1] in (("dev",), ("job",), ("asset",), ("definitions",)) and "-m" not in args and "-f" not in args:
+        args = (*args, "-m", "pipelines.definitions")
+    _exec_dagster(paths, "dagster", args)
+
+
+def _exec_dagster(paths, executable: str, args: tuple[str, ...]) -> None:
+    """Replace this process by this environment's ``executable`` (works without activating .venv)."""
     import os
 
     from kiban.orchestration import prepare_dagster_home
 
     prepare_dagster_home(paths)
-    # the dagster executable of this environment (works without activating .venv); its children find theirs
     bindir = str(Path(sys.executable).parent)
-    os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-    argv = [str(Path(bindir) / "dagster"), *args]
-    if args[:1] in (("dev",), ("job",), ("asset",), ("definitions",)) and "-m" not in args and "-f" not in args:
-        argv += ["-m", "pipelines.definitions"]
+    os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")  # its children find theirs
+    argv = [str(Path(bindir) / executable), *args]
     os.execvp(argv[0], argv)
 
 

@@ -50,7 +50,7 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print, *, show_progress
     """
     import dagster as dg
 
-    from pipelines.definitions import build_definitions, sample_partitions
+    from pipelines.definitions import build_defs, sample_partitions
 
     started = time.perf_counter()
     err = progress.console()
@@ -58,13 +58,13 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print, *, show_progress
     say = (lambda s: None) if drawing else echo
     paths.ensure()
     inst = instance(paths)
-    defs = build_definitions(home=str(paths.home), samples_dir=str(SAMPLES))
+    defs = build_defs("samples", home=str(paths.home))
     specs = list(defs.resolve_all_asset_specs())
     # the release asset runs on its own schedule; the demo publishes once at the end (see _publish)
     unpartitioned = [s.key for s in specs if s.partitions_def is None and s.key.to_user_string() != "release"]
-    assets = list(defs.assets or [])
+    assets = [*(defs.assets or []), *(defs.asset_checks or [])]
     resources = defs.resources or {}
-    runs = [(key, pk) for key, keys in sample_partitions(SAMPLES).items() for pk in keys]
+    runs = [(key, pk) for key, keys in sample_partitions().items() for pk in keys]
     total = len(runs) + PHASES
     made = Produced()
 
@@ -94,8 +94,7 @@ def run_demo(paths: Paths, echo: Callable[[str], None] = print, *, show_progress
         phase(done + 3, "indicators as known at past arrival times and now", "indicators")
         made.indicator_points = _indicators(paths)
         phase(done + 4, "publishing a release", "publish")
-        made.release, made.release_error = _publish(
-            paths, lambda step, n, of: update(done + 4 + n / of, total, f"demo: publish {step}"))
+        made.release, made.release_error = _publish(paths, assets, resources, inst)
         update(total, total, "demo: done")
     made.counts = _counts(paths)
     made.seconds = time.perf_counter() - started
@@ -162,15 +161,29 @@ def _counts(paths: Paths) -> dict[str, int]:
         con.close()
 
 
-def _publish(paths: Paths, report: Callable[[str, int, int], None]) -> tuple[object | None, str | None]:
-    """Freeze what the demo produced into a release (kiban publish), or say why it was blocked."""
-    from kiban.releases.checks import PublishBlocked
-    from kiban.releases.publish import publish
+@dataclass(frozen=True)
+class Release:
+    version: str
+    path: Path
+    manifest: dict
 
-    try:
-        return publish(paths, progress=report), None
-    except PublishBlocked as e:
-        return None, str(e)
+
+def _publish(paths: Paths, assets: list, resources: dict, inst) -> tuple[Release | None, str | None]:
+    """Materialise ``release`` through Dagster (its checks run too): freeze what the demo produced, or say why
+    it was blocked."""
+    import dagster as dg
+
+    from kiban.releases.store import ReleaseStore
+
+    result = dg.materialize(assets, selection=["release"], resources=resources, instance=inst,
+                            run_config=QUIET_DAGSTER, raise_on_error=False)
+    if not result.success:
+        failure = next((e for e in result.all_events if e.is_step_failure), None)
+        data = failure.step_failure_data.user_failure_data if failure is not None else None
+        return None, (data.description if data is not None else "see `kiban dagster dev` for the run log")
+    store = ReleaseStore.of(paths)
+    version = store.latest()
+    return Release(version, store.path(version), store.manifest(version)), None
 
 
 def _rel(path: Path) -> str:

@@ -1,1 +1,1 @@
-"""Address domain: 総務省 全国地方公共団体コード and デジタル庁 アドレス・ベース・レジストリ (ABR)."""
+"""デジタル庁 アドレス・ベース・レジストリ (ABR): six tables, loaded from sets (master + 位置参照拡張)."""

@@ -1,1 +1,1 @@
-"""Dagster definitions for the indicators (指標): the ``indicator_values`` time series."""
+"""The indicators (指標): the ``indicator_values`` time series, recomputed after report versions change."""

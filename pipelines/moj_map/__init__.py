@@ -1,1 +1,1 @@
-"""Real-estate domain: 法務省 地図XML parcels, the parcel registry (ABR join) and land prices."""
+"""法務省 登記所備付地図データ (地図XML): ``parcels``, and the parcel registry derived with the ABR."""

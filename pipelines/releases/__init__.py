@@ -1,0 +1,1 @@
+"""公開版 (release): immutable, versioned releases of the lake."""

@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from kiban.config import Paths
-from pipelines.common import KibanHome
+from pipelines.lake import LakeResource
 from pipelines.reports.assets import reports_intake, reports_landing_sensor
 
 WAVE_ENDS = ("2026-09-14T00:00:00+09:00", "2026-10-01T00:00:00+09:00")
@@ -44,7 +44,7 @@ def ingest_scenario(paths: Paths, scenario: Path, instance: dg.DagsterInstance,
     arrivals = [json.loads(line) for line in (scenario / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
                 if line.strip()]
     ends = [datetime.fromisoformat(e) for e in WAVE_ENDS] + [datetime(9999, 1, 1, tzinfo=UTC)]
-    resources = {"kiban": KibanHome(home=str(paths.home))}
+    resources = {"lake": LakeResource(home=str(paths.home))}
     cursor, start, statuses = None, None, {}
     for end in ends:
         wave = [a for a in arrivals if (start is None or datetime.fromisoformat(a["received_at"]) >= start)

@@ -1,4 +1,15 @@
-"""Incremental download of ABR files: only what changed, with a small JSON state file.
+"""Fetching the ABR: the DCAT feed -> the files it lists -> archived sets, downloading only what changed.
+
+- :func:`catalog_files` (official feed) and :func:`sample_catalog_files` (a folder holding ``dcat.json`` and the
+  files it lists, e.g. the bundled sample) give the current local copy of each chosen file
+  (:func:`choose_resources`: one copy of each slice);
+- :func:`archive_sets` groups files into sets (:mod:`registries.abr.sets`) and archives each set zip;
+- :func:`archive_targets` is what ``kiban ingest abr`` archives (paths, folders, zips, file URLs, feed URLs).
+
+The Dagster resources (``pipelines/abr/resources.py``) and the CLI call these functions; nothing here imports
+Dagster.
+
+Incremental download, with a small JSON state file:
 
 Per URL the state records ``etag``, ``last_modified``, ``size``, ``sha256``, the local ``path`` and the catalog's
 ``最終更新日`` (``catalog_modified``). A file is requested conditionally (``If-None-Match`` /
@@ -12,15 +23,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 
-from registries.abr.catalog import Resource
+from kiban.archive import RawArchive, RawObject
+from kiban.config import Paths
+from registries.abr.catalog import Resource, parse_catalog, select
+from registries.abr.sets import SCOPE_ORDER, abr_name, build_sets, load_order, write_set
 
 DOWNLOADED = "downloaded"
 NOT_MODIFIED = "not_modified"
@@ -139,3 +156,115 @@ def fetch_resources(resources: Iterable[Resource], dest_dir: str | Path, state_p
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# -- catalog -> files -> archived sets --------------------------------------------------------------------------
+def choose_resources(resources: list[Resource], *, types: set[str] | None = None,
+                     lg_codes: set[str] | None = None) -> list[Resource]:
+    """One copy of each slice: the catalog lists the same rows as ``all``, ``prefNN`` and ``cityNNNNNN`` files.
+
+    Without ``lg_codes``: per file type, the ``all`` file if listed, else every prefecture file, else every
+    団体 file. With ``lg_codes``: per type and code, the narrowest listed file covering the code.
+    """
+    chosen: dict[str, Resource] = {}
+    candidates = select(resources, types=types, lg_codes=lg_codes)
+    groups: dict[str, list[Resource]] = {}
+    for r in candidates:
+        groups.setdefault(r.name.layout, []).append(r)  # type: ignore[union-attr]
+    for group in groups.values():
+        if lg_codes:
+            for code in lg_codes:
+                covering = [r for r in group if r.name.covers(code)]  # type: ignore[union-attr]
+                if covering:
+                    best = max(covering, key=lambda r: SCOPE_ORDER[r.name.scope])  # type: ignore[union-attr]
+                    chosen[best.url] = best
+            continue
+        widest = min(SCOPE_ORDER[r.name.scope] for r in group)  # type: ignore[union-attr]
+        chosen.update({r.url: r for r in group if SCOPE_ORDER[r.name.scope] == widest})  # type: ignore[union-attr]
+    return [r for r in candidates if r.url in chosen]
+
+
+def catalog_files(paths: Paths, feed_url: str, *, client: httpx.Client | None = None,
+                  types: set[str] | None = None, lg_codes: set[str] | None = None) -> dict[Path, str]:
+    """The current local copy of the ABR files the DCAT feed at ``feed_url`` lists -> their URL.
+
+    The feed is downloaded and the chosen files (:func:`choose_resources`) are fetched into
+    ``KIBAN_HOME/downloads/abr`` with :func:`fetch_resources` (state file ``state.json`` there): only files
+    that changed are transferred; unchanged ones are returned from the local copy.
+    """
+    from registries import http
+
+    folder = paths.home / "downloads" / "abr"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths.staging.mkdir(parents=True, exist_ok=True)
+    feed_dl = http.download(feed_url, paths.staging, client=client, filename="abr_dcat.json")
+    try:
+        resources = parse_catalog(Path(feed_dl.path).read_bytes())  # type: ignore[union-attr]
+    finally:
+        Path(feed_dl.path).unlink(missing_ok=True)  # type: ignore[union-attr]
+    resources = choose_resources(resources, types=types, lg_codes=lg_codes)
+    outcomes = fetch_resources(resources, folder / "files", folder / "state.json", client=client)
+    return {o.path: o.url for o in outcomes if o.path is not None and o.path.exists()}
+
+
+def sample_catalog_files(folder: Path, *, types: set[str] | None = None,
+                         lg_codes: set[str] | None = None) -> dict[Path, str]:
+    """Like :func:`catalog_files` for a folder holding ``dcat.json`` and the files it lists (each ``accessURL``
+    maps to the file of the same name in ``folder``); listed files absent from the folder are left out."""
+    resources = parse_catalog((folder / "dcat.json").read_bytes())
+    chosen = choose_resources(resources, types=types, lg_codes=lg_codes)
+    return {folder / r.file_name: r.url for r in chosen if (folder / r.file_name).exists()}
+
+
+def archive_sets(paths: Paths, files: dict[Path, str]) -> list[RawObject]:
+    """Group ``files`` (path -> where it came from) into sets and archive each set zip (unchanged: same sha256)."""
+    archive = RawArchive(paths.raw)
+    paths.staging.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=paths.staging, prefix="abr-sets-"))
+    origins = {p.resolve(): origin for p, origin in files.items()}
+    try:
+        return [archive.put_file(write_set(s, tmp), source=origins.get(s.master, str(s.master)))
+                for s in build_sets(files)]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def archive_targets(paths: Paths, targets: Iterable[str], *, client: httpx.Client | None = None
+                    ) -> list[RawObject]:
+    """Archive what ``kiban ingest abr`` is given, in load order: files, folders, zips of ABR files, file URLs or
+    a DCAT feed URL (``*.json``, only changed files downloaded).
+
+    ABR-named files (and the ABR files of folders) are grouped into sets with
+    :func:`registries.abr.sets.build_sets`; any other file is archived as it is (a zip of ABR files).
+    Raises ``FileNotFoundError`` for a path that does not exist.
+    """
+    from registries import http
+
+    files: dict[Path, str] = {}
+    others: list[tuple[Path, str]] = []
+    tmp = Path(tempfile.mkdtemp(dir=paths.ensure().staging, prefix="abr-in-"))
+    try:
+        for target in targets:
+            if target.startswith(("http://", "https://")):
+                if urlparse(target).path.endswith(".json"):
+                    files.update(catalog_files(paths, target, client=client))
+                    continue
+                dl = http.download(target, tmp / str(len(files) + len(others)), client=client)
+                found = {Path(dl.path): http.redact(target)}  # type: ignore[union-attr]
+            else:
+                path = Path(target)
+                if not path.exists():
+                    raise FileNotFoundError(target)
+                candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+                found = {p: str(p.resolve()) for p in candidates}
+            for p, origin in found.items():
+                if abr_name(p) is not None:
+                    files[p] = origin
+                elif p.suffix.lower() == ".zip" or not Path(target).is_dir():
+                    others.append((p, origin))
+        raws = archive_sets(paths, files)
+        archive = RawArchive(paths.raw)
+        raws += [archive.put_file(p, source=origin) for p, origin in others]
+        return sorted(raws, key=lambda r: load_order(r.original_name))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

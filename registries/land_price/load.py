@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from kiban.archive import RawArchive, RawObject
-from kiban.config import Paths
+from kiban.archive import RawObject
 from kiban.duck import quote_ident, quote_literal
 from kiban.lake import LAKE, LakeWriter, contract_select
 from kiban.load import Item, Source, Staged, StagedDataset, per_item
 from registries.errors import SourceError
-from registries.land_price.client import ReinfolibClient
 from registries.land_price.parse import rows_from_collection, to_table
 from schemas.land_price import LAND_PRICES, LAND_PRICES_RULES
 
@@ -88,23 +85,6 @@ def store(writer: LakeWriter, ctx: Item) -> dict[str, int]:
     con.execute("DROP TABLE land_keep")
     con.execute("DROP TABLE land_new")
     return {LAND_PRICES.name: staged.rows}
-
-
-def fetch_responses(paths: Paths, client: ReinfolibClient, tiles: Iterable[tuple[int, int, int]],
-                    years: Iterable[int], *, price_classification: str | None = None) -> list[RawObject]:
-    """Call XPT002 for every tile and year and archive each non-empty response (canonical JSON)."""
-    archive = RawArchive(paths.raw)
-    tiles = list(tiles)
-    out = []
-    for year in years:
-        for z, x, y in tiles:
-            body = client.xpt002(z, x, y, year, price_classification=price_classification)
-            if not body.get("features"):
-                continue
-            name = response_name(year, z, x, y, price_classification)
-            source = f"reinfolib:XPT002?year={year}&z={z}&x={x}&y={y}"
-            out.append(archive.put_bytes(canonical_json(body), original_name=name, source=source))
-    return out
 
 
 def land_price_source() -> Source:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from registries.abr.catalog import Resource
+from registries.abr.fetch import choose_resources
 from registries.abr.layout import parse_file_name
-from registries.abr.load import build_sets, choose_resources, load_order, write_set
+from registries.abr.sets import build_sets, load_order, write_set
 
 BASE = "https://data.example.invalid"  # catalog URLs are data here; nothing is fetched
 

@@ -11,8 +11,9 @@ import dagster as dg
 import pytest
 
 from kiban import query
-from pipelines.common import KibanHome
 from pipelines.corporate import assets as corporate
+from pipelines.corporate.resources import NtaDownloads
+from pipelines.lake import LakeResource
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -63,11 +64,12 @@ def nta_site(samples):
 
 def test_monthly_and_daily_fetch_from_the_download_pages(home, nta_site):
     url, posts = nta_site
-    resources = {"kiban": KibanHome(home=str(home.home)), "nta": corporate.NtaSource(download_url=url)}
-    res = dg.materialize(corporate.assets, selection=["nta_diff_files"], partition_key="2026-11-02",
+    resources = {"lake": LakeResource(home=str(home.home)), "nta": NtaDownloads(download_url=url)}
+    assets = [corporate.nta_full_files, corporate.nta_diff_files, corporate.corporate_registry]
+    res = dg.materialize(assets, selection=["nta_diff_files"], partition_key="2026-11-02",
                          resources=resources)
     assert res.success
-    res = dg.materialize(corporate.assets, selection=["nta_full_files", "corporate_events", "corporations",
+    res = dg.materialize(assets, selection=["nta_full_files", "corporate_events", "corporations",
                                                       "corporate_reconciliation"], resources=resources)
     assert res.success
     assert [p["selDlFileNo"] for p in posts] == ["16101", "15101"]

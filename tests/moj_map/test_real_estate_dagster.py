@@ -1,33 +1,36 @@
-"""The real-estate Dagster domain materialised on the bundled samples: loads, asset checks, registry."""
+"""The 地図XML (with the parcel registry) and land-price domains materialised through Dagster on the samples."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import dagster as dg
 
 from kiban import query
-from kiban.config import paths as make_paths
-from pipelines.common import KibanHome
-from pipelines.moj_map import assets as real_estate
-
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+from pipelines.definitions import build_defs
 
 
-def test_domain_materialises_on_samples_with_passing_checks(tmp_path):
-    home = make_paths(tmp_path / "home").ensure()
-    resources = {"kiban": KibanHome(home=str(home.home)), **real_estate.resources(SAMPLES)}
-    result = dg.materialize(real_estate.assets, resources=resources, instance=dg.DagsterInstance.ephemeral())
+def test_the_domains_materialise_on_samples_with_passing_checks(home):
+    d = build_defs("samples")
+    selection = ["moj_map_files", "parcels", "parcel_registry", "parcel_match_rate", "land_price_files",
+                 "land_prices"]
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([*d.assets, *d.asset_checks], selection=selection, resources=d.resources,
+                                instance=instance)
     assert result.success
-    materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    assert materialised == {"moj_map_files", "parcels", "parcel_registry", "parcel_match_rate",
-                            "land_price_files", "land_prices"}
+    materialised = {e.asset_key.to_user_string(): e.event_specific_data.materialization.metadata
+                    for e in result.get_asset_materialization_events()}
+    assert set(materialised) == set(selection)
     checks = result.get_asset_check_evaluations()
-    by_asset = {c.asset_key.to_user_string() for c in checks}
-    assert by_asset == {"parcels", "land_prices"}
-    assert {"parcel_in_japan", "parcel_key_unique", "land_price_key_unique"} <= {c.check_name for c in checks}
+    assert {c.asset_key.to_user_string() for c in checks} == {"parcels", "land_prices", "parcel_registry"}
+    assert {"parcel_in_japan", "parcel_key_unique", "land_price_key_unique", "key_unique",
+            "abr_parcels_kept"} <= {c.check_name for c in checks}
     assert all(c.passed for c in checks), [c.check_name for c in checks if not c.passed]
+    assert materialised["parcels"]["dagster/row_count"].value == 4
+    assert materialised["parcels"]["staging"].value[0]["file"] == "13101-0001.zip"
+    assert materialised["parcel_registry"]["dagster/row_count"].value == 4
+    assert materialised["parcel_match_rate"]["dagster/row_count"].value == 1
+    assert materialised["land_prices"]["dagster/row_count"].value == 3
     counts = json.loads(query.run(home, """
         SELECT (SELECT count(*) FROM parcels) AS parcels, (SELECT count(*) FROM land_prices) AS land_prices,
                (SELECT count(*) FROM parcel_registry) AS registry,
@@ -36,13 +39,10 @@ def test_domain_materialises_on_samples_with_passing_checks(tmp_path):
     assert counts == [{"parcels": 4, "land_prices": 3, "registry": 4, "loads": 2}]
 
 
-def test_registry_sensor_and_definitions_wire_the_abr_dependency():
-    from pipelines.definitions import build_definitions
-
-    defs = build_definitions(samples_dir=str(SAMPLES))
-    graph = defs.resolve_asset_graph()
+def test_the_parcel_registry_follows_parcels_and_the_abr_parcels():
+    graph = build_defs("samples").resolve_asset_graph()
     registry = graph.get(dg.AssetKey("parcel_registry"))
     assert {k.to_user_string() for k in registry.parent_keys} == {"parcels", "abr_parcels"}
-    assert defs.resolve_sensor_def("parcel_registry_inputs_sensor").job_name == "parcel_registry_refresh"
-    assert defs.resolve_job_def("moj_map_monthly") is not None
-    assert real_estate.sample_partitions(SAMPLES) == {}
+    assert registry.automation_condition.get_label() == "eager"
+    assert registry.group_name == "moj_map"
+    assert graph.get(dg.AssetKey("land_prices")).group_name == "land_price"
