@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 import duckdb
-from kiban.loads import LoadResult
+from kiban.load import LoadResult
 
 from pipelines.checks import ge_check_results, key_duplicates
 from pipelines.definitions import build_defs
