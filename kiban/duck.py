@@ -9,7 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-EXTENSIONS = ("ducklake", "spatial", "httpfs")
+EXTENSIONS = ("ducklake", "spatial", "httpfs", "postgres")
+#: Extensions whose binary must be loaded under another file name (DuckDB derives the entry point from it).
+_LOAD_AS = {"postgres": "postgres_scanner"}
 
 
 def extension_path(name: str) -> Path:
@@ -24,9 +26,27 @@ def extension_path(name: str) -> Path:
     return path
 
 
+def _loadable(name: str) -> Path:
+    """The binary under the file name DuckDB expects (the postgres package ships ``postgres.duckdb_extension``,
+    whose entry point is ``postgres_scanner``): a symbolic link in a per-version cache folder."""
+    path = extension_path(name)
+    alias = _LOAD_AS.get(name)
+    if alias is None:
+        return path
+    folder = Path(tempfile.gettempdir()) / "kiban-duckdb-extensions" / f"v{duckdb.__version__}"
+    link = folder / f"{alias}.duckdb_extension"
+    if not (link.is_symlink() and Path(os.readlink(link)) == path):
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{alias}.{os.getpid()}.tmp"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(path)
+        os.replace(tmp, link)
+    return link
+
+
 def load_extensions(con: duckdb.DuckDBPyConnection, *names: str) -> None:
     for name in names:
-        con.execute(f"LOAD '{extension_path(name)}'")
+        con.execute(f"LOAD '{_loadable(name)}'")
 
 
 def resource_settings() -> list[str]:

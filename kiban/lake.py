@@ -13,6 +13,11 @@ as the catalog leaves them out (:func:`files_view_sql`). Time travel (``as_of``)
 A ``KIBAN_HOME`` can move: the views file holds paths relative to the home, DuckLake stores data file paths
 relative to its data path, and every attach passes this home's data path (a writer records it in the catalog
 after checking that every current data file came along, :class:`LakeMoved` otherwise).
+
+Where the catalog and the data live is configuration (:mod:`kiban.lakeconfig`, ADR 0008). On a *shared* catalog
+(PostgreSQL; data on S3 or a shared folder) several processes write at once: no file lock and no views file;
+a commit that conflicts raises :class:`~kiban.lakeconfig.LakeConflict` (the load retries it), and readers
+attach the catalog read-only, pinned to its newest snapshot.
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ from pathlib import Path
 
 import duckdb
 
+from kiban import lakeconfig
 from kiban.config import Paths
 from kiban.duck import connect, quote_ident, quote_literal
+from kiban.lakeconfig import LakeBackend, LakeConflict, is_conflict
 from schemas.contract import Contract
 
 LAKE = "lake"
@@ -128,7 +135,7 @@ class LakeWriter:
     """Table changes inside one open DuckLake transaction."""
 
     con: duckdb.DuckDBPyConnection
-    data_path: Path | None = None  # the lake's DATA_PATH: where adopted files are placed
+    data_path: Path | str | None = None  # the lake's DATA_PATH (a folder, or s3://...): where adopt() places files
     adopted: list[Path] = field(default_factory=list)  # files placed by adopt(); removed if the write fails
 
     ensured: set[str] = field(default_factory=set)
@@ -169,6 +176,16 @@ class LakeWriter:
         if self.data_path is None:
             raise RuntimeError("adopt() needs the lake's data path")
         self.ensure_table(contract)
+        if isinstance(self.data_path, str):  # object storage: upload a copy (an aborted write leaves an orphan
+            # that DuckLake's ducklake_delete_orphaned_files removes; the catalog never lists it)
+            remote = f"{self.data_path}main/{contract.name}/{name}"
+            self.con.execute(f"COPY (SELECT * FROM read_parquet({quote_literal(str(parquet))})) TO "
+                             f"{quote_literal(remote)} (FORMAT parquet, COMPRESSION zstd)")
+            self.con.execute("CALL ducklake_add_data_files(?, ?, ?, ignore_extra_columns => true)",
+                             [LAKE, contract.name, remote])
+            import pyarrow.parquet as pq
+
+            return pq.read_metadata(parquet).num_rows
         folder = self.data_path / "main" / contract.name
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / name
@@ -205,8 +222,11 @@ def attach_views(con: duckdb.DuckDBPyConnection, paths: Paths, alias: str = "vie
 
 def lake_directories(paths: Paths) -> list[str]:
     """The lake's data folder as ``allowed_directories`` must name it for a locked-down reader of the views file:
-    absolute, and relative to ``KIBAN_HOME`` as the views write it (DuckDB checks the path as written)."""
-    return [str(paths.lake_data) + "/", paths.lake_data.relative_to(paths.home).as_posix() + "/"]
+    absolute, and relative to ``KIBAN_HOME`` as the views write it (DuckDB checks the path as written); plus a
+    configured data path elsewhere (``s3://bucket/prefix/``, a shared folder)."""
+    dirs = [str(paths.lake_data) + "/", paths.lake_data.relative_to(paths.home).as_posix() + "/"]
+    configured = lakeconfig.backend(paths).data_path
+    return dirs if configured in dirs else [*dirs, configured]
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -220,8 +240,14 @@ def existing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 class Lake:
     """The lake under one ``KIBAN_HOME``."""
 
-    def __init__(self, paths: Paths) -> None:
+    def __init__(self, paths: Paths, backend: LakeBackend | None = None) -> None:
         self.paths = paths
+        self.backend = backend or lakeconfig.backend(paths)
+
+    @property
+    def shared(self) -> bool:
+        """Several writer processes at once (a PostgreSQL catalog): no file lock, no views file."""
+        return self.backend.shared
 
     @property
     def _stale_marker(self) -> Path:
@@ -229,9 +255,13 @@ class Lake:
         return self.paths.lake / ".views-stale"
 
     def exists(self) -> bool:
-        return self.paths.catalog.exists()
+        if self.shared:
+            return self.backend.catalog_exists()
+        return Path(self.backend.catalog).exists()
 
     def readable(self) -> bool:
+        if self.shared:
+            return self.exists()
         return self.paths.views_db.exists() or self.exists()
 
     def _writer_active(self) -> bool:
@@ -247,27 +277,35 @@ class Lake:
             return False
 
     # -- connections -------------------------------------------------------------------------------------------
-    def _attach(self, con: duckdb.DuckDBPyConnection, *, read_only: bool, as_of: datetime | str | None = None
-                ) -> None:
+    def _attach(self, con: duckdb.DuckDBPyConnection, *, read_only: bool, as_of: datetime | str | None = None,
+                version: int | None = None) -> None:
         """Attach the catalog as ``lake`` with this home's data path.
 
         DuckLake stores every data file path relative to the data path and the data path itself (absolute) in
         the catalog. ``OVERRIDE_DATA_PATH`` makes a moved, copied or restored ``KIBAN_HOME`` read its own files;
-        a writer also records the new data path in the catalog (:meth:`_record_data_path`).
+        a writer also records the new data path in the catalog (:meth:`_record_data_path`). A shared lake's
+        data path is configuration, the same for every process. ``version`` pins a reader to one snapshot.
         """
-        data_path = str(self.paths.lake_data) + "/"
-        options = [f"DATA_PATH {quote_literal(data_path)}", "OVERRIDE_DATA_PATH true"]
-        if read_only:
-            options.append("READ_ONLY")
-        else:
+        self.backend.prepare(con, writer=not read_only)
+        options = [] if self.shared else ["OVERRIDE_DATA_PATH true"]
+        if not read_only:
             options.append("DATA_INLINING_ROW_LIMIT 0")
         if as_of is not None:
             options.append(f"SNAPSHOT_TIME {quote_literal(str(as_of))}")
-        con.execute(
-            f"ATTACH {quote_literal('ducklake:' + str(self.paths.catalog))} AS {LAKE} ({', '.join(options)})"
-        )
-        if not read_only:
-            self._record_data_path(con, data_path)
+        if version is not None:
+            options.append(f"SNAPSHOT_VERSION {int(version)}")
+        attach = self.backend.attach_sql(LAKE, read_only=read_only, options=options)
+        for attempt in range(8):
+            try:
+                con.execute(attach)
+                break
+            except duckdb.Error:
+                # a shared catalog being initialised by another process at the same moment
+                if not self.shared or read_only or attempt == 7:
+                    raise
+                time.sleep(0.25 * (attempt + 1))
+        if not read_only and not self.shared:
+            self._record_data_path(con, self.backend.data_path)
 
     def _record_data_path(self, con: duckdb.DuckDBPyConnection, data_path: str) -> None:
         """After the home moved: check the lake came along whole, then store the new data path in the catalog."""
@@ -294,7 +332,14 @@ class Lake:
 
     @contextlib.contextmanager
     def writer(self, *, extra_views: Mapping[str, str] | None = None) -> Iterator[LakeWriter]:
-        """One atomic write: everything done on the yielded writer commits together or not at all."""
+        """One atomic write: everything done on the yielded writer commits together or not at all.
+
+        On a shared lake a conflicting concurrent commit raises :class:`LakeConflict` (nothing was written).
+        """
+        if self.shared:
+            with self._shared_writer() as writer:
+                yield writer
+            return
         self.paths.ensure()
         lock_path = self.paths.lake / ".writer.lock"
         with open(lock_path, "w") as lock:
@@ -312,7 +357,8 @@ class Lake:
                     self._stale_marker.touch()
                     con.execute("COMMIT")
                 except BaseException:
-                    con.execute("ROLLBACK")
+                    with contextlib.suppress(duckdb.TransactionException):  # none left after a failed COMMIT
+                        con.execute("ROLLBACK")
                     for placed in writer.adopted:
                         placed.unlink(missing_ok=True)
                     self._stale_marker.unlink(missing_ok=True)
@@ -323,9 +369,33 @@ class Lake:
                 con.close()
 
     @contextlib.contextmanager
+    def _shared_writer(self) -> Iterator[LakeWriter]:
+        """A transaction on the shared catalog: no lock (DuckLake settles races), no views file to refresh."""
+        self.paths.ensure()
+        con = connect(extensions=self.backend.extensions)
+        try:
+            self._attach(con, read_only=False)
+            con.execute("BEGIN TRANSACTION")
+            data = self.backend.data_path
+            writer = LakeWriter(con, data if self.backend.remote_data else Path(data))
+            try:
+                yield writer
+                con.execute("COMMIT")
+            except BaseException as e:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                for placed in writer.adopted:
+                    placed.unlink(missing_ok=True)
+                if is_conflict(e):
+                    raise LakeConflict(str(e).splitlines()[-1]) from e
+                raise
+        finally:
+            con.close()
+
+    @contextlib.contextmanager
     def catalog_reader(self, as_of: datetime | str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection on the catalog itself (time travel); waits while a writer holds the file."""
-        con = connect(extensions=("ducklake", "spatial"))
+        con = connect(extensions=self.backend.extensions + ("spatial",))
         try:
             for attempt in range(50):
                 try:
@@ -347,19 +417,33 @@ class Lake:
         """
         if not self.readable():
             raise NoKibanData(self.paths.home)
+        if self.shared:
+            return self._catalog_views(spatial, self.backend.head())
         if not self.paths.views_db.exists() or (self._stale_marker.exists() and not self._writer_active()):
             # no views file yet, or a writer died after its commit: read the catalog itself (read-only), so
             # every commit is seen; the next writer rebuilds the views file
-            con = connect(extensions=("ducklake", "spatial") if spatial else ("ducklake",))
-            self._attach(con, read_only=True)
-            con.execute(f"USE {LAKE}")
-            for name, sql in derived_views(set(existing_tables(con))).items():
-                con.execute(f"CREATE TEMP VIEW {quote_ident(name)} AS {sql}")
-            return con
+            return self._catalog_views(spatial)
         # Attach into a fresh in-memory database rather than connect(path): DuckDB caches open database
         # instances by path within a process, so connect(path) could hand back the previous views file.
         con = connect(extensions=("spatial",) if spatial else ())
         attach_views(con, self.paths)
+        return con
+
+    def _catalog_views(self, spatial: bool, version: int | None = None) -> duckdb.DuckDBPyConnection:
+        """The catalog attached read-only (at snapshot ``version``), with the names the views file has: a
+        temporary view per table, the derived views and ``_kiban_snapshot``."""
+        con = connect(extensions=self.backend.extensions + (("spatial",) if spatial else ()))
+        self._attach(con, read_only=True, version=version)
+        con.execute(f"USE {LAKE}")
+        tables = existing_tables(con)
+        for name in tables:
+            con.execute(f"CREATE TEMP VIEW {quote_ident(name)} AS SELECT * FROM {LAKE}.main.{quote_ident(name)}")
+        for name, sql in derived_views(set(tables)).items():
+            con.execute(f"CREATE TEMP VIEW {quote_ident(name)} AS {sql}")
+        if version is None:
+            version = con.execute(f"SELECT max(snapshot_id) FROM {LAKE}.snapshots()").fetchone()[0]
+        con.execute("CREATE TEMP TABLE _kiban_snapshot AS SELECT ?::BIGINT AS snapshot_id, now() AS refreshed_at, "
+                    "'catalog' AS paths_relative_to", [version])
         return con
 
     # -- views -------------------------------------------------------------------------------------------------
@@ -406,6 +490,8 @@ class Lake:
         return target
 
     def snapshot_id(self) -> int | None:
+        if self.shared:
+            return self.backend.head()
         if not self.paths.views_db.exists() or not self.readable():
             return None
         with contextlib.closing(self.reader(spatial=False)) as con:

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import shutil
+import socket
 import time
 import uuid
 from collections.abc import Sequence
@@ -34,6 +36,7 @@ from typing import Any
 
 from kiban.config import Paths
 from kiban.lake import Lake, LakeWriter
+from kiban.lakeconfig import CONFLICT_RETRIES, LakeConflict
 from kiban.load import ledger, quarantine
 from kiban.load.model import Arrival, Item, LoadResult, Source, new_load_id
 from registries.errors import SourceError
@@ -76,8 +79,8 @@ def _alive(pid: int) -> bool:
 def sweep_staging(paths: Paths, *, older_than: float = STALE_STAGING_SECONDS) -> int:
     """Remove staging folders a killed process left behind; returns how many.
 
-    A batch folder names its process (``.owner``): it goes as soon as that process is gone. Other folders
-    (no owner) go when they are older than ``older_than``.
+    A batch folder names its host and process (``.owner``): it goes as soon as that process is gone. Other
+    folders (no owner, or a process on another host sharing this ``KIBAN_HOME``) go when older than ``older_than``.
     """
     if not paths.staging.exists():
         return 0
@@ -87,9 +90,9 @@ def sweep_staging(paths: Paths, *, older_than: float = STALE_STAGING_SECONDS) ->
             if not folder.is_dir() or folder.is_symlink():
                 continue
             owner = folder / ".owner"
-            if owner.exists():
-                text = owner.read_text().strip()
-                stale = not (text.isdigit() and _alive(int(text)))
+            host, _, pid = owner.read_text().strip().rpartition(":") if owner.exists() else ("", "", "")
+            if owner.exists() and host in ("", socket.gethostname()):
+                stale = not (pid.isdigit() and _alive(int(pid)))
             else:
                 stale = folder.stat().st_mtime < limit
             if stale:
@@ -230,6 +233,27 @@ def _store(source: Source, writer: LakeWriter, items: list[Item], results: dict[
 
 def _commit(lake: Lake, source: Source, items: list[Item], results: list[LoadResult],
             by_id: dict[str, LoadResult], started: datetime) -> None:
+    """Store and record in one transaction. On a shared lake a conflicting concurrent commit (two loads replaced
+    rows of one table) aborts it whole: the results are reset and the store runs again on the new snapshot,
+    up to ``CONFLICT_RETRIES`` times (then :class:`LakeConflict` is raised: the input stays unprocessed)."""
+    for attempt in range(CONFLICT_RETRIES):
+        saved = [(r, r.status, dict(r.rows), list(r.errors), r.duplicate_of, dict(r.info)) for r in results]
+        try:
+            _commit_once(lake, source, items, results, started)
+            return
+        except LakeConflict as conflict:
+            for r, status, rows, errors, duplicate_of, info in saved:
+                r.status, r.rows, r.errors, r.duplicate_of, r.info = status, rows, errors, duplicate_of, info
+            if attempt + 1 >= CONFLICT_RETRIES:
+                raise
+            wait = min(5.0, 0.05 * 2 ** attempt) * random.uniform(0.5, 1.5)
+            log.info("lake commit conflict (%s); storing again in %.2f s", conflict, wait)
+            time.sleep(wait)
+
+
+def _commit_once(lake: Lake, source: Source, items: list[Item], results: list[LoadResult],
+                 started: datetime) -> None:
+    by_id = {r.load_id: r for r in results}
     keys = {i.load_id: i.staged.content_key for i in items if i.staged.content_key}
     with lake.writer() as writer:
         # an arrival whose load_id is in the ledger already was stored by another process (a queued submission
@@ -270,7 +294,7 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
     sweep_staging(paths)
     workroot = paths.staging / f"batch-{batch_id}"
     workroot.mkdir(parents=True, exist_ok=True)
-    (workroot / ".owner").write_text(str(os.getpid()))
+    (workroot / ".owner").write_text(f"{socket.gethostname()}:{os.getpid()}")
     t0 = time.perf_counter()
     try:
         items = _stage(source, todo, workroot, paths)
@@ -311,14 +335,28 @@ def _store_each(lake: Lake, source: Source, valid: list[Item], results: list[Loa
             continue
         except SourceError as e:
             _reject(result, [e.to_dict()])
+        except LakeConflict:
+            raise  # contention, not the input's fault: it stays unprocessed and is loaded by the next attempt
         except Exception as e:  # noqa: BLE001
             log.exception("storing %s failed", item.raw.original_name)
             _reject(result, [quarantine.internal_error(item.arrival, "storing", e)])
         result.rows = {}
         settled.append(result)
     if settled:
-        with lake.writer() as writer:
-            ledger.append(writer, settled, started, {})
+        _append_ledger(lake, settled, started)
+
+
+def _append_ledger(lake: Lake, results: list[LoadResult], started: datetime) -> None:
+    """Ledger rows alone (appends: on a shared lake only the first creation of ``loads`` can conflict)."""
+    for attempt in range(CONFLICT_RETRIES):
+        try:
+            with lake.writer() as writer:
+                ledger.append(writer, results, started, {})
+            return
+        except LakeConflict:
+            if attempt + 1 >= CONFLICT_RETRIES:
+                raise
+            time.sleep(min(5.0, 0.05 * 2 ** attempt) * random.uniform(0.5, 1.5))
 
 
 def run_one(paths: Paths, source: Source, arrival: Arrival, *, lake: Lake | None = None) -> LoadResult:
@@ -337,8 +375,7 @@ def record_unprocessed(paths: Paths, source: Source, rejected: Sequence[tuple[Ar
         _reject(result, errors)
         results.append(result)
     if results:
-        with lake.writer() as writer:
-            ledger.append(writer, results, started, {})
+        _append_ledger(lake, results, started)
         for (arrival, _), result in zip(rejected, results, strict=True):
             result.quarantine_report = quarantine.write(paths, result, arrival)
     return results
