@@ -418,31 +418,33 @@ class Lake:
         if not self.readable():
             raise NoKibanData(self.paths.home)
         if self.shared:
-            return self._catalog_views(spatial, self.backend.head())
+            return self.pinned_reader(self.backend.head(), spatial=spatial)
         if not self.paths.views_db.exists() or (self._stale_marker.exists() and not self._writer_active()):
             # no views file yet, or a writer died after its commit: read the catalog itself (read-only), so
             # every commit is seen; the next writer rebuilds the views file
-            return self._catalog_views(spatial)
+            return self.pinned_reader(None, spatial=spatial)
         # Attach into a fresh in-memory database rather than connect(path): DuckDB caches open database
         # instances by path within a process, so connect(path) could hand back the previous views file.
         con = connect(extensions=("spatial",) if spatial else ())
         attach_views(con, self.paths)
         return con
 
-    def _catalog_views(self, spatial: bool, version: int | None = None) -> duckdb.DuckDBPyConnection:
-        """The catalog attached read-only (at snapshot ``version``), with the names the views file has: a
-        temporary view per table, the derived views and ``_kiban_snapshot``."""
+    def pinned_reader(self, version: int | None, *, spatial: bool = True) -> duckdb.DuckDBPyConnection:
+        """The catalog attached read-only at snapshot ``version`` (None: the newest), presented as the views file
+        is: an in-memory database ``views`` (the default; cursors see it too) with a view per table, the derived
+        views and ``_kiban_snapshot``. Every query on it reads that one snapshot."""
         con = connect(extensions=self.backend.extensions + (("spatial",) if spatial else ()))
         self._attach(con, read_only=True, version=version)
-        con.execute(f"USE {LAKE}")
         tables = existing_tables(con)
+        con.execute("ATTACH ':memory:' AS views")
+        con.execute("USE views")
         for name in tables:
-            con.execute(f"CREATE TEMP VIEW {quote_ident(name)} AS SELECT * FROM {LAKE}.main.{quote_ident(name)}")
+            con.execute(f"CREATE VIEW {quote_ident(name)} AS SELECT * FROM {LAKE}.main.{quote_ident(name)}")
         for name, sql in derived_views(set(tables)).items():
-            con.execute(f"CREATE TEMP VIEW {quote_ident(name)} AS {sql}")
+            con.execute(f"CREATE VIEW {quote_ident(name)} AS {sql}")
         if version is None:
             version = con.execute(f"SELECT max(snapshot_id) FROM {LAKE}.snapshots()").fetchone()[0]
-        con.execute("CREATE TEMP TABLE _kiban_snapshot AS SELECT ?::BIGINT AS snapshot_id, now() AS refreshed_at, "
+        con.execute("CREATE TABLE _kiban_snapshot AS SELECT ?::BIGINT AS snapshot_id, now() AS refreshed_at, "
                     "'catalog' AS paths_relative_to", [version])
         return con
 

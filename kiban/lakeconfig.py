@@ -26,6 +26,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -216,6 +217,18 @@ class LakeBackend:
                 return None
             cur.execute(f"SELECT max(snapshot_id) FROM {self._meta('ducklake_snapshot')}")
             return cur.fetchone()[0]
+
+
+    def snapshot_time(self, snapshot_id: int) -> datetime:
+        """When a snapshot of a PostgreSQL catalog was committed (UTC, whole seconds)."""
+        with self._cursor() as cur:
+            cur.execute(f"SELECT snapshot_time FROM {self._meta('ducklake_snapshot')} WHERE snapshot_id = %s",
+                        [snapshot_id])
+            row = cur.fetchone()
+        if row is None:
+            raise LookupError(f"no snapshot {snapshot_id}")
+        at = row[0] if row[0].tzinfo else row[0].replace(tzinfo=UTC)
+        return at.astimezone(UTC).replace(microsecond=0)
 
 
 def backend(paths: Paths, env: dict[str, str] | None = None) -> LakeBackend:

@@ -95,10 +95,11 @@ def check_wanted(context: dg.AssetExecutionContext) -> Callable[[dg.AssetCheckKe
 @contextlib.contextmanager
 def lake_reader(paths: Paths) -> Iterator[duckdb.DuckDBPyConnection | None]:
     """A reader on the views file, or None when there is no lake yet."""
-    if not paths.views_db.exists():
+    from kiban.lake import Lake
+
+    if not Lake(paths).readable():
         yield None
         return
-    from kiban.lake import Lake
 
     with contextlib.closing(Lake(paths).reader(spatial=False)) as con:
         yield con

@@ -76,9 +76,10 @@ def dataset_spec(contract: Contract, *, group: str, deps: Iterable[str | dg.Asse
 
 def row_counts(paths: Paths, names: Sequence[str]) -> dict[str, int]:
     """Rows of each named table in the views file (the committed lake state); tables not in the lake are left out."""
-    if not paths.views_db.exists() or not names:
-        return {}
     from kiban.lake import Lake
+
+    if not names or not Lake(paths).readable():
+        return {}
 
     with contextlib.closing(Lake(paths).reader(spatial=False)) as con:
         present = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}

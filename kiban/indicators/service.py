@@ -24,7 +24,7 @@ from kiban.config import Paths
 from kiban.duck import connect
 from kiban.indicators.catalogue import SOURCES
 from kiban.indicators.compute import Rows, municipal_rows
-from kiban.lake import attach_views, lake_directories
+from kiban.lake import Lake, attach_views, lake_directories
 
 Identity = tuple[int, int, int]
 
@@ -34,21 +34,28 @@ class ViewsReader:
 
     def __init__(self, paths: Paths) -> None:
         self.paths = paths
+        self.lake = Lake(paths)
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: Identity | None = None
         self.opened = 0
 
     def identity(self) -> Identity | None:
+        if self.lake.shared:  # a shared catalog: the newest snapshot id (one indexed query) is the identity
+            head = self.lake.backend.head()
+            return None if head is None else (head, 0, 0)
         try:
             st = os.stat(self.paths.views_db)
         except FileNotFoundError:
             return None
         return (st.st_ino, st.st_size, st.st_mtime_ns)
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
-        con = connect(extensions=("spatial",))
-        attach_views(con, self.paths)
+    def _open(self, ident: Identity) -> duckdb.DuckDBPyConnection:
+        if self.lake.shared:
+            con = self.lake.pinned_reader(ident[0])
+        else:
+            con = connect(extensions=("spatial",))
+            attach_views(con, self.paths)
         con.execute("SET allowed_directories = ?", [lake_directories(self.paths)])
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
@@ -63,13 +70,16 @@ class ViewsReader:
                 return con, None
             if ident != self._identity or self._con is None:
                 # the previous connection is dropped, not closed: cursors still in use keep it alive
-                self._con, self._identity = self._open(), ident
+                self._con, self._identity = self._open(ident), ident
                 self.opened += 1
             cur = self._con.cursor()
         cur.execute("USE views")
         return cur, ident
 
     def last_modified(self) -> datetime:
+        if self.lake.shared:  # the commit time of the snapshot served: the same on every replica
+            ident = self.identity()
+            return self.lake.backend.snapshot_time(ident[0]) if ident else datetime(1970, 1, 1, tzinfo=UTC)
         try:
             return datetime.fromtimestamp(os.stat(self.paths.views_db).st_mtime, UTC)
         except FileNotFoundError:

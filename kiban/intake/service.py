@@ -9,6 +9,11 @@ a second. After each commit ``on_commit`` is called (the HTTP app records the la
 Started by the HTTP app's lifespan (or ``kiban intake``), it first recovers what a previous process queued but
 did not store. A submission already in the ledger (killed after the commit) is only dequeued; one that failed
 ``POISON_ALONE`` times is retried alone; one that failed ``POISON_LIMIT`` times is quarantined unprocessed.
+
+In the cluster profile the queue is shared by every replica (:mod:`kiban.intake.pgqueue`): the writer claims
+waiting submissions -- its own first, then any other replica's -- so a submission accepted by one replica may
+be stored by another, and nothing one replica needs lives only in another. A ``?wait=true`` request whose
+submission another replica stored is answered without the final status (the receipt has it).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from typing import Any
 
 from kiban.config import Paths
 from kiban.intake import landing
-from kiban.intake.queue import IntakeQueue, Queued
+from kiban.intake.pgqueue import intake_queue
+from kiban.intake.queue import Queued
 from kiban.load import LoadResult, ledger
 from kiban.load.runner import record_unprocessed, run_batch
 
@@ -48,7 +54,9 @@ class IntakeService:
                  landing_interval: float = 0.5, on_commit: Callable[[list[LoadResult]], None] | None = None,
                  source_factory: Callable[[], Any] | None = None) -> None:
         self.paths = paths
-        self.queue = IntakeQueue(paths)
+        self.queue = intake_queue(paths)
+        self.shared = getattr(self.queue, "shared", False)
+        self.poll = 0.2  # seconds between looks at the shared queue when this replica has no work of its own
         self.max_batch, self.linger = max_batch, linger
         self.watch_landing, self.landing_interval = watch_landing, landing_interval
         self.on_commit = on_commit
@@ -65,7 +73,7 @@ class IntakeService:
         """Recover what was queued before (a crash, a restart), then start the writer (and landing watcher)."""
         if self._threads:
             return self
-        pending = self.queue.pending()
+        pending = [] if self.shared else self.queue.pending()  # shared: claimed like any waiting submission
         stored = {r["load_id"] for r in ledger.rows(self.paths, [q.submission_id for q in pending])}
         if stored:
             self.queue.done(sorted(stored))
@@ -86,6 +94,8 @@ class IntakeService:
         for t in self._threads:
             t.join(timeout=2)
         self._threads = []
+        if self.shared:
+            self.queue.close()
 
     # -- submissions -------------------------------------------------------------------------------------------
     def _enqueue(self, q: Queued) -> Ticket:
@@ -109,6 +119,8 @@ class IntakeService:
         return None
 
     def idle(self) -> bool:
+        if self.shared:  # every submission accepted here is stored (here or by another replica)
+            return self._work.empty() and not self._busy.is_set() and not self._tickets
         return self._work.empty() and not self._busy.is_set()
 
     def flush(self, timeout: float = 60.0) -> bool:
@@ -143,9 +155,47 @@ class IntakeService:
                 break
         return tickets
 
+    def _drain_shared(self) -> list[Ticket]:
+        """Claim waiting submissions of the shared queue: this replica's own first, then anyone's."""
+        local: list[Ticket] = []
+        try:
+            local.append(self._work.get(timeout=self.poll))
+            time.sleep(self.linger)
+            while True:
+                local.append(self._work.get_nowait())
+        except queue.Empty:
+            pass
+        self._busy.set()
+        mine = {t.queued.submission_id: t for t in local}
+        claimed = self.queue.claim(self.max_batch, prefer=list(mine))
+        tickets = []
+        for q in claimed:
+            t = self._tickets.get(q.submission_id) or Ticket(q)
+            t.queued = q  # the shared row's attempts
+            tickets.append(t)
+        self._settle_elsewhere({sid for sid in self._tickets if sid not in {q.submission_id for q in claimed}})
+        if not tickets:
+            self._busy.clear()
+        return tickets
+
+    def _settle_elsewhere(self, open_ids: set[str]) -> None:
+        """Local tickets whose submission left the shared queue were stored by another replica: done."""
+        if not open_ids:
+            return
+        for sid in open_ids - self.queue.waiting(sorted(open_ids)):
+            t = self._tickets.pop(sid, None)
+            if t is not None:
+                t.done.set()
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            tickets = self._drain()
+            try:
+                tickets = self._drain_shared() if self.shared else self._drain()
+            except Exception:  # noqa: BLE001 - the shared queue is unreachable: the submissions wait there
+                log.exception("claiming from the shared intake queue failed")
+                self._busy.clear()
+                time.sleep(1.0)
+                continue
             if not tickets:
                 continue
             try:
@@ -153,8 +203,11 @@ class IntakeService:
             except Exception:  # noqa: BLE001 - a platform failure: the submissions stay queued on disk
                 log.exception("intake batch failed; %d submissions stay queued and are retried", len(tickets))
                 time.sleep(1.0)
-                for t in tickets:
-                    self._work.put(t)
+                if self.shared:  # give the claims back: any replica retries them
+                    self.queue.release([t.queued.submission_id for t in tickets])
+                else:
+                    for t in tickets:
+                        self._work.put(t)
             finally:
                 self._busy.clear()
 

@@ -80,17 +80,28 @@ def releases_show(paths, version: str, as_json: bool) -> None:
 @click.argument("version", default="latest")
 @click.pass_obj
 def releases_verify(paths, version: str) -> None:
-    """Recompute every checksum of a release; exit 1 on any mismatch."""
+    """Recompute every checksum of a release; exit 1 on any mismatch (KIBAN_RELEASES=s3://...: the objects)."""
     from kiban.releases.manifest import verify
-    from kiban.releases.store import ReleaseStore
+    from kiban.releases.objectstore import configured
+    from kiban.releases.store import ReleaseNotFound, ReleaseStore
 
-    m = _manifest(paths, version)
-    problems = verify(ReleaseStore.of(paths).root / m["version"], m)
+    remote = configured()
+    if remote is not None:
+        try:
+            m = remote.manifest(version)
+        except (ReleaseNotFound, ValueError) as e:
+            raise click.ClickException(str(e)) from e
+        problems = remote.verify(m)
+        where = f"{remote.url}{m['version']}/"
+    else:
+        m = _manifest(paths, version)
+        problems = verify(ReleaseStore.of(paths).root / m["version"], m)
+        where = f"release {m['version']}"
     for p in problems:
         click.echo(f"MISMATCH {p}", err=True)
     if problems:
         sys.exit(1)
-    click.echo(f"release {m['version']}: {len(m['files'])} files verified")
+    click.echo(f"{where}: {len(m['files'])} files verified")
 
 
 @releases.command("views")

@@ -25,7 +25,7 @@ import duckdb
 
 from kiban.config import Paths
 from kiban.lake import Lake
-from kiban.releases import checks, manifest, views
+from kiban.releases import checks, manifest, objectstore, views
 from kiban.releases.retention import RetentionPolicy, expired
 from kiban.releases.store import LATEST_DB, MANIFEST, ReleaseStore, write_atomic
 from kiban.releases.write import PART_PREFIX, primary_geometry, write_dataset
@@ -125,6 +125,7 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
     rules = dict(rules or {})
     policy = policy or RetentionPolicy.from_env()
     store = ReleaseStore.of(paths)
+    remote = objectstore.configured()  # KIBAN_RELEASES=s3://...: uploaded after the local release, manifest last
     lake = Lake(paths)
     done = 0
 
@@ -143,7 +144,7 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
         except BaseException:
             con.close()
             raise
-        total = len(names) + FIXED_STEPS
+        total = len(names) + FIXED_STEPS + (remote is not None)
         incoming = store.new_incoming()
         workdir = paths.staging / f"release-checks-{incoming.name[10:]}"
         try:
@@ -208,7 +209,12 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
         views.build_views(root, doc, target=store.root / LATEST_DB)
         store.point_latest(version)
         _step("latest")
+        if remote is not None:
+            echo(f"  uploaded to {remote.upload(root, doc)}")
+            _step("uploaded")
         removed = expired(store.versions(), policy, version)
         for v in removed:
             store.remove(v)
+            if remote is not None and v in remote.versions():
+                remote.remove(v)
         return PublishResult(version, root, doc, removed)

@@ -20,9 +20,10 @@ def _pick(rows: list[tuple[str, date | None, date | None, str]]) -> dict[str, Lg
 
 
 def _from_lake(paths: Paths) -> dict[str, LgEntry] | None:
-    if not paths.views_db.exists():
-        return None
     from kiban.lake import Lake
+
+    if not Lake(paths).readable():
+        return None
 
     con = Lake(paths).reader()
     try:
