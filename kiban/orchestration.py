@@ -26,12 +26,28 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 _FALLBACK_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
 
 
+PROFILES = ("laptop", "server", "cluster")
+
+
+def instance_yaml() -> Path:
+    """The dagster.yaml of ``KIBAN_PROFILE``: ``laptop`` (default; the repo's dagster.yaml: SQLite under
+    KIBAN_HOME, lake pool of one), ``server`` or ``cluster`` (``deploy/<profile>/dagster.yaml``: PostgreSQL,
+    queued runs with tag limits); ``KIBAN_DAGSTER_YAML`` names another file."""
+    explicit = os.environ.get("KIBAN_DAGSTER_YAML")
+    if explicit:
+        return Path(explicit)
+    profile = os.environ.get("KIBAN_PROFILE") or "laptop"
+    if profile not in PROFILES:
+        raise ValueError(f"KIBAN_PROFILE={profile!r}: expected one of {', '.join(PROFILES)}")
+    return REPO_ROOT / "dagster.yaml" if profile == "laptop" else REPO_ROOT / "deploy" / profile / "dagster.yaml"
+
+
 def prepare_dagster_home(paths: Paths) -> Path:
-    """``KIBAN_HOME/dagster`` with the repo's dagster.yaml (telemetry off, lake pool of one); sets DAGSTER_HOME
+    """``KIBAN_HOME/dagster`` with the profile's dagster.yaml (:func:`instance_yaml`); sets DAGSTER_HOME
     (and KIBAN_HOME, which the code location's lake resource reads)."""
     home = paths.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    source = REPO_ROOT / "dagster.yaml"
+    source = instance_yaml()
     target = home / "dagster.yaml"
     if source.exists():
         shutil.copyfile(source, target)

@@ -37,13 +37,15 @@ def pending_fetches(paths: Paths, source: Source) -> list[dict[str, Any]]:
     return pending
 
 
-def ingest_pending(paths: Paths, source: Source, order: Callable[[dict], Any] | None = None) -> list[LoadResult]:
-    """Load every file in the source's fetch log not processed yet, one at a time in ``order``.
+def ingest_pending(paths: Paths, source: Source, order: Callable[[dict], Any] | None = None,
+                   where: Callable[[dict], bool] | None = None) -> list[LoadResult]:
+    """Load every file in the source's fetch log not processed yet (``where``: those it accepts, e.g. one
+    area's), one at a time in ``order``.
 
     Files of one source depend on each other's order (a 全件 before its 差分), so each is its own batch.
     """
     archive = RawArchive(paths.raw)
-    pending = pending_fetches(paths, source)
+    pending = [e for e in pending_fetches(paths, source) if where is None or where(e)]
     if order is not None:
         pending.sort(key=order)
     results = []

@@ -6,6 +6,7 @@ No ``from __future__ import annotations``: Dagster reads the resource annotation
 import dagster as dg
 
 from kiban.load.files import ingest_pending
+from pipelines import fanout
 from pipelines.abr.resources import AbrFiles
 from pipelines.automation import EAGER, fetch_on_cron
 from pipelines.checks import check_wanted, ge_check_results, ge_check_specs
@@ -26,9 +27,11 @@ OWNER = DATASETS[0][0].owner
 @dg.asset(group_name=GROUP, owners=[OWNER], kinds=FETCH_KINDS, automation_condition=fetch_on_cron("0 4 * * 1"),
           description="ABR files listed by the DCAT feed (only changed files are downloaded), grouped into sets "
                       "(master + 位置参照拡張) and archived; a set whose files did not change is not queued again.")
-def abr_files(lake: LakeResource, abr: AbrFiles) -> dg.MaterializeResult:
+def abr_files(context: dg.AssetExecutionContext, lake: LakeResource, abr: AbrFiles) -> dg.MaterializeResult:
     paths = lake.paths()
-    return queue_fetched(paths, abr_src.SOURCE, abr.fetch(paths))
+    objs = abr.fetch(paths)
+    fanout.register(context, fanout.ABR_AREAS, [o.original_name for o in objs], fanout.abr_area)
+    return queue_fetched(paths, abr_src.SOURCE, objs)
 
 
 @dg.multi_asset(
@@ -37,12 +40,14 @@ def abr_files(lake: LakeResource, abr: AbrFiles) -> dg.MaterializeResult:
            for c, _ in DATASETS],
     check_specs=[s for c, rules in DATASETS for s in ge_check_specs(c.name, c, rules)],
     pool=LAKE_POOL,
+    partitions_def=fanout.ABR_AREAS if fanout.enabled() else None,  # the cluster profile: one run per area
     can_subset=True,  # so that checks of files not validated in this run yield nothing; the load is one unit
 )
 def abr_tables(context: dg.AssetExecutionContext, lake: LakeResource):
     """Load every queued ABR set: validate, replace the rows of each file's scope (all / prefecture / 団体)."""
     paths = lake.paths()
-    loads = ingest_pending(paths, abr_src.abr_source(), order=lambda e: abr_src.load_order(e["original_name"]))
+    loads = ingest_pending(paths, abr_src.abr_source(), order=lambda e: abr_src.load_order(e["original_name"]),
+                           where=fanout.only_area(context, fanout.abr_area))
     yield from load_materializations(context, paths, [c for c, _ in DATASETS], loads, extra={
         c.name: {"swapped_lonlat_fixed": sum(f.get("swapped_fixed", 0) for r in loads
                                              for f in r.info.get("files", []) if f.get("dataset") == c.name)}

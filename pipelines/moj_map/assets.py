@@ -6,6 +6,7 @@ No ``from __future__ import annotations``: Dagster reads the resource annotation
 import dagster as dg
 
 from kiban.load.files import ingest_pending
+from pipelines import fanout
 from pipelines.automation import EAGER, fetch_on_cron
 from pipelines.checks import check_wanted, ge_check_results, ge_check_specs, lake_reader
 from pipelines.fetching import FETCH_KINDS, queue_fetched
@@ -26,9 +27,12 @@ STAGING_FACTS = ("rows", "excluded_outside", "excluded_betsuzu", "arbitrary_crs"
 # only files whose ETag / Last-Modified moved are transferred.
 @dg.asset(group_name=GROUP, owners=[OWNER], kinds=FETCH_KINDS, automation_condition=fetch_on_cron("0 3 2 * *"),
           description="法務省 地図XML zips (one per 市区町村, republished yearly), archived as received (sha256).")
-def moj_map_files(lake: LakeResource, moj_map: MojMapFiles) -> dg.MaterializeResult:
+def moj_map_files(context: dg.AssetExecutionContext, lake: LakeResource, moj_map: MojMapFiles
+                  ) -> dg.MaterializeResult:
     paths = lake.paths()
-    return queue_fetched(paths, moj_src.SOURCE, moj_map.fetch(paths))
+    objs = moj_map.fetch(paths)
+    fanout.register(context, fanout.MOJ_MAP_AREAS, [o.original_name for o in objs], fanout.moj_map_area)
+    return queue_fetched(paths, moj_src.SOURCE, objs)
 
 
 @dg.multi_asset(
@@ -36,12 +40,13 @@ def moj_map_files(lake: LakeResource, moj_map: MojMapFiles) -> dg.MaterializeRes
     specs=[dataset_spec(PARCELS, group=GROUP, deps=["moj_map_files"], automation_condition=EAGER)],
     check_specs=ge_check_specs(PARCELS.name, PARCELS, PARCELS_RULES),
     pool=LAKE_POOL,
+    partitions_def=fanout.MOJ_MAP_AREAS if fanout.enabled() else None,  # the cluster profile: one run per area
     can_subset=True,  # so that checks of files not validated in this run yield nothing; the load is one unit
 )
 def parcels_load(context: dg.AssetExecutionContext, lake: LakeResource):
     """Load every fetched 地図XML file not loaded yet: validate, replace the (団体, 地図名) scopes it holds."""
     paths = lake.paths()
-    loads = ingest_pending(paths, moj_src.moj_map_source())
+    loads = ingest_pending(paths, moj_src.moj_map_source(), where=fanout.only_area(context, fanout.moj_map_area))
     staging = [{"file": r.source_file, **{k: r.info.get(k) for k in STAGING_FACTS}} for r in loads if r.info]
     yield from load_materializations(context, paths, [PARCELS], loads,
                                      extra={PARCELS.name: {"staging": dg.MetadataValue.json(staging)}})
