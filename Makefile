@@ -6,7 +6,7 @@ UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: demo test test-slow lint bench venv spark-env browser-deps
+.PHONY: demo test test-slow test-cluster lint bench venv spark-env browser-deps postgres-deps
 
 venv: .venv/.synced
 
@@ -27,6 +27,13 @@ test: venv browser-deps
 
 test-slow: venv spark-env browser-deps
 	.venv/bin/pytest -m slow
+
+# The cluster profile against real parts the tests start: PostgreSQL (Debian's binaries) and moto's S3 server.
+test-cluster: venv postgres-deps
+	.venv/bin/pytest -m cluster tests/cluster
+
+postgres-deps:
+	@bash tools/postgres-deps.sh
 
 # Debian's chromium + fonts-noto-cjk for the browser tests and PDF reports (installed when missing, as root).
 browser-deps:

@@ -13,6 +13,7 @@ Both are context managers that stop what they started; ``env()`` gives the setti
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
 import shutil
@@ -24,6 +25,7 @@ import time
 import uuid
 from pathlib import Path
 
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
 
@@ -193,3 +195,28 @@ def cluster_env(pg: LocalPostgres, s3: LocalS3, *, database: str | None = None, 
     return {**s3.env(), "KIBAN_LAKE_CATALOG": pg.url(database), "KIBAN_LAKE_DATA": f"s3://{bucket}/lake/",
             "KIBAN_RELEASES": f"s3://{bucket}/releases/", "KIBAN_TEST_BUCKET": bucket,
             "KIBAN_TEST_DATABASE": database}
+
+
+def results(out: str) -> list[dict]:
+    """The JSON lines a writer printed."""
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def report_files(limit_per_area: int | None = None) -> dict[str, list[Path]]:
+    """Sample report files by reporting municipality, in arrival order (one writer per municipality keeps the
+    order of its versions, as one municipality's staff submit them)."""
+    by_area: dict[str, list[Path]] = {}
+    for line in (SAMPLES / "reports" / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        by_area.setdefault(entry["reporter_lg_code"], []).append(SAMPLES / "reports" / "files" / entry["file"])
+    if limit_per_area is not None:
+        by_area = {k: v[:limit_per_area] for k, v in by_area.items()}
+    return by_area
+
+
+def abr_sets(folder: Path) -> list[Path]:
+    """The sample ABR files as set zips (one per master, with its 位置参照拡張 files)."""
+    from registries.abr.sets import build_sets, write_set
+
+    files = sorted((SAMPLES / "abr").glob("mt_*.csv.zip"))
+    return [write_set(s, folder) for s in build_sets(files)]
