@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -98,11 +99,13 @@ def test_two_replicas_share_the_queue_and_serve_the_same_snapshot(cluster, sampl
                                                   [ids])) == sorted(ids)  # each stored once
     assert cluster.query("SELECT count(*) FROM report_versions WHERE report_type = 'disaster_damage'") == [(5,)]
 
-    # both replicas serve the same snapshot of the same lake snapshot
+    # both replicas serve the same snapshot of the same lake snapshot ("as known at" one instant, so that the
+    # freshness, which moves with the clock, is computed for the same moment)
     bodies, stamps = [], []
+    known_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     for port in ports:
-        r = httpx.get(f"http://127.0.0.1:{port}/v1/snapshot", params={"type": "disaster_damage", "pref": "43"},
-                      timeout=120)
+        r = httpx.get(f"http://127.0.0.1:{port}/v1/snapshot",
+                      params={"type": "disaster_damage", "pref": "43", "as_of": known_at}, timeout=120)
         assert r.status_code == 200, r.text
         doc = r.json()
         doc.pop("generated_at", None)
