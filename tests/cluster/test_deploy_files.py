@@ -37,7 +37,7 @@ def test_the_values_schema_refuses_a_misspelt_key_and_a_wrong_type():
     bad["runLauncher"]["config"]["k8sRunLauncher"]["envSecret"] = [{"name": "kiban-s3"}]
     assert any("envSecret" in e.message for e in validator().iter_errors(bad))
     bad = copy.deepcopy(values())
-    bad["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]["maxConcurrentRuns"] = "fifty"
+    bad["concurrency"]["runs"]["maxConcurrentRuns"] = "fifty"
     assert list(validator().iter_errors(bad))
 
 
@@ -49,6 +49,7 @@ def test_the_values_launcher_and_coordinator_are_valid_dagster_config(monkeypatc
     """The chart renders the K8sRunLauncher and QueuedRunCoordinator config from these values (camelCase keys
     become snake_case, refs become names): validated by dagster-k8s's and Dagster's own schemas."""
     from dagster._config import process_config
+    from dagster._core.instance.config import dagster_instance_config_schema, validate_concurrency_config
     from dagster._core.run_coordinator import QueuedRunCoordinator
     from dagster_k8s import K8sRunLauncher
 
@@ -64,28 +65,33 @@ def test_the_values_launcher_and_coordinator_are_valid_dagster_config(monkeypatc
     result = process_config(K8sRunLauncher.config_type(), rendered)
     assert result.success, [e.message for e in result.errors]
 
-    queued = v["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]
-    coordinator = {"max_concurrent_runs": queued["maxConcurrentRuns"], "tag_concurrency_limits": [
+    runs = v["concurrency"]["runs"]
+    limits = {"max_concurrent_runs": runs["maxConcurrentRuns"], "tag_concurrency_limits": [
         {"key": t["key"], "limit": t["limit"], **({"value": t["value"]} if "value" in t else {})}
-        for t in queued["tagConcurrencyLimits"]]}
-    result = process_config(QueuedRunCoordinator.config_type(), coordinator)
+        for t in runs["tagConcurrencyLimits"]]}
+    assert process_config(QueuedRunCoordinator.config_type(), limits).success
+    # and the instance the chart renders from them passes Dagster's own checks (limits in one place only)
+    instance = {"run_coordinator": {"module": "dagster._core.run_coordinator", "class": "QueuedRunCoordinator",
+                                    "config": v["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]},
+                "concurrency": {"runs": limits, "pools": {"default_limit": v["concurrency"]["pools"]["defaultLimit"]}}}
+    result = process_config(dagster_instance_config_schema(), instance)
     assert result.success, [e.message for e in result.errors]
+    validate_concurrency_config(instance)
 
 
 @pytest.mark.parametrize("profile", ["server", "cluster"])
 def test_each_profiles_dagster_yaml_is_a_valid_instance_config(profile, monkeypatch):
     from dagster._config import process_config
-    from dagster._core.instance.config import dagster_instance_config_schema
-    from dagster._core.run_coordinator import QueuedRunCoordinator
+    from dagster._core.instance.config import dagster_instance_config_schema, validate_concurrency_config
     from dagster_k8s import K8sRunLauncher
 
     monkeypatch.setenv("KIBAN_DAGSTER_PG_URL", "postgresql://dagster@db.example.invalid/dagster")
     config = yaml.safe_load((DEPLOY / profile / "dagster.yaml").read_text(encoding="utf-8"))
     result = process_config(dagster_instance_config_schema(), config)
     assert result.success, [e.message for e in result.errors]
-    assert "postgres" in config["storage"]
-    assert process_config(QueuedRunCoordinator.config_type(), config["run_coordinator"]["config"]).success
-    limits = config["run_coordinator"]["config"]["tag_concurrency_limits"]
+    validate_concurrency_config(config)  # run limits in one place: Dagster refuses them twice
+    assert "postgres" in config["storage"] and config["run_coordinator"]["class"] == "QueuedRunCoordinator"
+    limits = config["concurrency"]["runs"]["tag_concurrency_limits"]
     assert {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1} in limits
     if profile == "cluster":
         assert config["run_launcher"]["class"] == "K8sRunLauncher"
