@@ -100,7 +100,8 @@ class LocalPostgres:
         self.stop()
 
     def url(self, database: str = "postgres") -> str:
-        return f"postgres://{self.user}@127.0.0.1:{self.port}/{database}"
+        """``postgresql://`` (SQLAlchemy, and so Dagster, refuse the ``postgres://`` spelling; Kiban takes both)."""
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
 
     def dsn(self, database: str = "postgres") -> str:
         return f"host=127.0.0.1 port={self.port} user={self.user} dbname={database}"
