@@ -65,10 +65,15 @@ def _publish_lock(store: ReleaseStore) -> Iterator[None]:
 
 
 def publishable(con: duckdb.DuckDBPyConnection, contracts: Mapping[str, Contract]) -> list[str]:
-    """Lake tables (views) that have a public contract."""
+    """Lake tables (views) that have a public contract; a dataset that is a view over others (``derived_sql``,
+    e.g. ``report_submissions`` over the ledger) only once it has rows."""
+    from kiban.duck import quote_ident
+
     names = [r[0] for r in con.execute(
         "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()]
-    return [n for n in names if n in contracts and contracts[n].group not in PRIVATE_GROUPS]
+    public = [n for n in names if n in contracts and contracts[n].group not in PRIVATE_GROUPS]
+    return [n for n in public if contracts[n].derived_sql is None
+            or con.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(n)})").fetchone()[0]]
 
 
 def _snapshot(con: duckdb.DuckDBPyConnection, lake: Lake) -> dict[str, Any]:
