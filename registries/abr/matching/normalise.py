@@ -40,16 +40,20 @@ _KANJI_DIGITS = ("〇零一二三四五六七八九壱弐参", "00123456789123")
 _N = "[0-9]"
 _DASH_CLASS = "[" + DASHES.replace("-", "\\-") + "]"
 
-DISPLAY_RULES: tuple[Rule, ...] = (
+_FW_DIGITS = "０１２３４５６７８９"
+_FW_OTHER = "".join(c for c in _FW_ASCII if c not in _FW_DIGITS)
+
+#: first stage, on the text as received: half-width katakana (rare, so guarded)
+DISPLAY_KANA: tuple[Rule, ...] = (
     Guarded("[ｦ-ﾟ｡-･]", (
         *(Literal(b + "ﾞ", v) for b, v in _VOICED.items()),
         *(Literal(b + "ﾟ", v) for b, v in _SEMI.items()),
         Translate(_HW_KANA, _FW_KANA),
     )),
-    Translate(_FW_ASCII + _SPACES, _HW_ASCII + " " * len(_SPACES)),
-    Regex(r"^\s*〒?\s*[0-9]{3}-?[0-9]{4}\s*", ""),
-    Regex(r"^\s*\([^)]*\)\s*", ""),
-    # 漢数字: a 一 (or long-vowel mark) between arabic numerals is a dash; then positional digits
+)
+
+_KANJI_NUMERALS: tuple[Rule, ...] = (
+    # a 一 (or long-vowel mark) between arabic numerals is a dash; then positional digits
     Regex(f"({_N})[一ー]({_N})", r"\1-\2", times=2),
     Translate(*_KANJI_DIGITS),
     Literal("拾", "十"),
@@ -59,24 +63,33 @@ DISPLAY_RULES: tuple[Rule, ...] = (
     Regex(f"十({_N})", r"1\1"),
     Literal("十", "10"),
     # 百 next to a numeral: 3百45 -> 345, 3百5 -> 305, 3百 -> 300, 百45 -> 145, 百5 -> 105
-    Regex(f"({_N})百({_N}{_N})", r"\1\2"),
-    Regex(f"({_N})百({_N})", r"\1{0}\2"),
-    Regex(f"({_N})百", r"\1{0}0"),
-    Regex(f"百({_N}{_N})", r"1\1"),
-    Regex(f"百({_N})", r"10\1"),
+    Guarded("百", (
+        Regex(f"({_N})百({_N}{_N})", r"\1\2"),
+        Regex(f"({_N})百({_N})", r"\1{0}\2"),
+        Regex(f"({_N})百", r"\1{0}0"),
+        Regex(f"百({_N}{_N})", r"1\1"),
+        Regex(f"百({_N})", r"10\1"),
+    )),
     # 千 next to a numeral
-    Regex(f"({_N})千({_N}{{3}})", r"\1\2"),
-    Regex(f"({_N})千({_N}{_N})", r"\1{0}\2"),
-    Regex(f"({_N})千({_N})", r"\1{0}0\2"),
-    Regex(f"({_N})千", r"\1{0}00"),
-    Regex(f"千({_N}{{3}})", r"1\1"),
-    Regex(f"千({_N}{_N})", r"10\1"),
-    Regex(f"千({_N})", r"100\1"),
+    Guarded("千", (
+        Regex(f"({_N})千({_N}{{3}})", r"\1\2"),
+        Regex(f"({_N})千({_N}{_N})", r"\1{0}\2"),
+        Regex(f"({_N})千({_N})", r"\1{0}0\2"),
+        Regex(f"({_N})千", r"\1{0}00"),
+        Regex(f"千({_N}{{3}})", r"1\1"),
+        Regex(f"千({_N}{_N})", r"10\1"),
+        Regex(f"千({_N})", r"100\1"),
+    )),
+)
+
+_DASHES: tuple[Rule, ...] = (
     # dashes next to numerals (ー stays a long-vowel mark inside words such as センター)
     Regex(f"({_N})\\s*{_DASH_CLASS}", r"\1-"),
     Regex(f"([^ァ-ヶ]){_DASH_CLASS}\\s*({_N})", r"\1-\2"),
     Regex(f"^{_DASH_CLASS}\\s*({_N})", r"-\1"),
-    # spaces
+)
+
+_SPACES_RULES: tuple[Rule, ...] = (
     Regex(r"\s+", " "),
     Regex(r"^ | $", ""),
     Regex(r"^([^0-9 ]*) ", r"\1", times=4),
@@ -84,6 +97,21 @@ DISPLAY_RULES: tuple[Rule, ...] = (
     Regex(f"({_N}) (丁目|番地|番|号)", r"\1\2"),
     Regex(f"(丁目|番地|番|号) ({_N})", r"\1\2"),
 )
+
+#: second stage: widths, numerals, dashes, spaces (each block only where the text needs it)
+DISPLAY_MAIN: tuple[Rule, ...] = (
+    Guarded("[０-９]", (Translate(_FW_DIGITS, DIGITS),)),
+    Translate(_FW_OTHER + _SPACES, "".join(chr(ord(c) - 0xFEE0) for c in _FW_OTHER) + " " * len(_SPACES)),
+    Guarded(r"^\s*[〒(0-9]", (
+        Regex(r"^\s*〒?\s*[0-9]{3}-?[0-9]{4}\s*", ""),
+        Regex(r"^\s*\([^)]*\)\s*", ""),
+    )),
+    Guarded("[〇零一二三四五六七八九十壱弐参拾]|[0-9][百千]|[百千][0-9〇一二三四五六七八九十]", _KANJI_NUMERALS),
+    Guarded(_DASH_CLASS, _DASHES),
+    Guarded(r"\s", _SPACES_RULES),
+)
+
+DISPLAY_RULES: tuple[Rule, ...] = DISPLAY_KANA + DISPLAY_MAIN
 
 _HIRAGANA = "".join(chr(c) for c in range(0x3041, 0x3097))
 _KATAKANA = "".join(chr(c) for c in range(0x30A1, 0x30F7))
@@ -97,16 +125,16 @@ def _key_translate() -> Translate:
     table.update(zip(_SMALL, _LARGE, strict=True))
     for small_h, large_k in zip("ぁぃぅぇぉっゃゅょゎ", _LARGE, strict=True):
         table[small_h] = large_k
-    for ke in "ヶヵがガゖゕ":
-        table[ke] = "ケ"
-    for no in "の之丿":
-        table[no] = "ノ"
     table.update(zip("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", strict=True))
     src = "".join(table)
     return Translate(src, "".join(table[c] for c in src))
 
 
-KEY_RULES: tuple[Rule, ...] = (_key_translate(),)
+KEY_RULES: tuple[Rule, ...] = (
+    Regex("[ヶヵがガゖゕ]", "ケ"),
+    Regex("[の之丿]", "ノ"),
+    _key_translate(),  # rare characters: only rows holding one pay for the translation
+)
 
 
 def display(text: str) -> str:
@@ -126,6 +154,15 @@ def match_key(text: str) -> str:
 
 def display_sql(expr: str) -> str:
     return to_sql(DISPLAY_RULES, f"coalesce({expr}, '')")
+
+
+def display_kana_sql(expr: str) -> str:
+    """First stage of :func:`display_sql` (materialise it before :func:`display_main_sql` on large inputs)."""
+    return to_sql(DISPLAY_KANA, f"coalesce({expr}, '')")
+
+
+def display_main_sql(column: str) -> str:
+    return to_sql(DISPLAY_MAIN, column)
 
 
 def key_sql(expr: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from registries.abr.matching.rules import Regex, Rule, apply, to_sql
 
-_SEP = "(?:番地の|番地|番の|番|号の|号|の|ノ|之|丿|-)"
+_SEP = "(?:丁目|番地の|番地|番の|番|号の|号|の|ノ|之|丿|-)"
 
 NUMBER_RULES: tuple[Rule, ...] = (
     Regex(f"^(?:{_SEP}| )+([0-9])", r"\1"),

@@ -50,6 +50,14 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+_SHORT = 3  # a Translate this short becomes chained replace() calls
+
+
+def char_class(chars: str) -> str:
+    """A regular-expression character class matching any of ``chars``."""
+    return "[" + "".join(re.escape(c) if c in "\\]^-[" else c for c in dict.fromkeys(chars)) + "]"
+
+
 _BRACED = re.compile(r"\\(\d)\{(\d)\}")
 
 
@@ -89,11 +97,28 @@ def apply(rules: tuple[Rule, ...], text: str) -> str:
     return text
 
 
-def to_sql(rules: tuple[Rule, ...], expr: str) -> str:
-    """The same rewriting as a DuckDB SQL expression over ``expr`` (the SQL execution)."""
+def _let(expr: str, body: str, depth: int) -> str:
+    """``body`` with ``_vN`` bound to ``expr`` once (a one-element list and a lambda: DuckDB has no LET)."""
+    return f"list_transform([{expr}], _v{depth} -> {body})[1]"
+
+
+def to_sql(rules: tuple[Rule, ...], expr: str, _depth: int = 0) -> str:
+    """The same rewriting as a DuckDB SQL expression over ``expr`` (the SQL execution).
+
+    Guards test the text once and skip the block's rewrites on rows that do not need them; the tested text is
+    bound once (:func:`_let`), so guards nest without repeating their input expression.
+    """
     for rule in rules:
-        if isinstance(rule, Translate):
-            expr = f"translate({expr}, {sql_literal(rule.src)}, {sql_literal(rule.dst)})"
+        if isinstance(rule, Translate) and len(rule.src) <= _SHORT:
+            for a, b in zip(rule.src, rule.dst, strict=True):
+                expr = f"replace({expr}, {sql_literal(a)}, {sql_literal(b)})"
+        elif isinstance(rule, Translate):
+            # DuckDB's translate costs time in proportion to the alphabet: only rows that need it pay
+            v = f"_v{_depth}"
+            expr = _let(expr, f"CASE WHEN regexp_matches({v}, {sql_literal(char_class(rule.src))}) "
+                              f"THEN translate({v}, {sql_literal(rule.src)}, {sql_literal(rule.dst)}) ELSE {v} END",
+                        _depth)
+            _depth += 1
         elif isinstance(rule, Literal):
             expr = f"replace({expr}, {sql_literal(rule.old)}, {sql_literal(rule.new)})"
         elif isinstance(rule, Regex):
@@ -101,7 +126,9 @@ def to_sql(rules: tuple[Rule, ...], expr: str) -> str:
                 expr = (f"regexp_replace({expr}, {sql_literal(rule.pattern)}, "
                         f"{sql_literal(_sql_repl(rule.repl))}, 'g')")
         else:
-            # the expression is repeated: place guarded blocks where it is still short (a column)
-            expr = (f"CASE WHEN regexp_matches({expr}, {sql_literal(rule.guard)}) "
-                    f"THEN {to_sql(rule.rules, expr)} ELSE {expr} END")
+            v = f"_v{_depth}"
+            inner = to_sql(rule.rules, v, _depth + 1)
+            expr = _let(expr, f"CASE WHEN regexp_matches({v}, {sql_literal(rule.guard)}) THEN {inner} ELSE {v} END",
+                        _depth)
+            _depth += 10
     return expr
