@@ -87,13 +87,13 @@ _DASHES: tuple[Rule, ...] = (
     Regex(f"({_N})\\s*{_DASH_CLASS}", r"\1-"),
     Regex(f"([^ァ-ヶ]){_DASH_CLASS}\\s*({_N})", r"\1-\2"),
     Regex(f"^{_DASH_CLASS}\\s*({_N})", r"-\1"),
+    Regex(f"({_N}) ?- ?({_N})", r"\1-\2"),
 )
 
 _SPACES_RULES: tuple[Rule, ...] = (
     Regex(r"\s+", " "),
     Regex(r"^ | $", ""),
     Regex(r"^([^0-9 ]*) ", r"\1", times=4),
-    Regex(f"({_N}) ?- ?({_N})", r"\1-\2"),
     Regex(f"({_N}) (丁目|番地|番|号)", r"\1\2"),
     Regex(f"(丁目|番地|番|号) ({_N})", r"\1\2"),
 )
@@ -106,9 +106,9 @@ DISPLAY_MAIN: tuple[Rule, ...] = (
         Regex(r"^\s*〒?\s*[0-9]{3}-?[0-9]{4}\s*", ""),
         Regex(r"^\s*\([^)]*\)\s*", ""),
     )),
+    Guarded(r"\s", _SPACES_RULES),
     Guarded("[〇零一二三四五六七八九十壱弐参拾]|[0-9][百千]|[百千][0-9〇一二三四五六七八九十]", _KANJI_NUMERALS),
     Guarded(_DASH_CLASS, _DASHES),
-    Guarded(r"\s", _SPACES_RULES),
 )
 
 DISPLAY_RULES: tuple[Rule, ...] = DISPLAY_KANA + DISPLAY_MAIN
