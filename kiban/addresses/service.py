@@ -28,3 +28,64 @@ def match_many(con: duckdb.DuckDBPyConnection, texts: Sequence[str], *, prepared
 def prepare(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Build the reference tables once on ``con`` (then call :func:`match_many` with ``prepared=True``)."""
     return reference.build(con)
+
+
+class AddressService:
+    """A matcher over the current views file: one connection with the reference tables, rebuilt when the
+    lake publishes a new snapshot; requests are served one at a time on it (a lock), each in milliseconds."""
+
+    def __init__(self, paths) -> None:
+        import threading
+
+        self.paths = paths
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._identity: tuple | None = None
+
+    def _identity_now(self) -> tuple | None:
+        import os
+
+        try:
+            st = os.stat(self.paths.views_db)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        from kiban.duck import connect, quote_literal
+
+        con = connect()
+        con.execute(f"ATTACH {quote_literal(str(self.paths.views_db))} AS views (READ_ONLY)")
+        con.execute("USE views")
+        reference.build(con)
+        return con
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The prepared connection (call with the lock held)."""
+        ident = self._identity_now()
+        if self._con is None or ident != self._identity:
+            if ident is None:
+                from kiban.duck import connect
+
+                con = connect()
+                reference.build(con)
+            else:
+                con = self._open()
+            if self._con is not None:
+                self._con.close()
+            self._con, self._identity = con, ident
+        return self._con
+
+    def match(self, texts: Sequence[str]) -> list[dict[str, Any]]:
+        with self._lock:
+            return match_many(self.connection(), texts, prepared=True)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
+        """Read-only SQL over the views (fixed statements of this package; values bound as parameters)."""
+        with self._lock:
+            cur = self.connection().execute(sql, list(params))
+            return [d[0] for d in cur.description], cur.fetchall()
+
+    def has(self, table: str) -> bool:
+        with self._lock:
+            return table in reference.available(self.connection())
