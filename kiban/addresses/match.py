@@ -8,7 +8,8 @@ Every stage is one SQL statement over all addresses at once (no Python loop per 
    ``ref_city``; the distinct heads are matched, not the rows (addresses repeat their heads);
 4. 町字: for each candidate municipality, ``ref_town`` keys that start the rest (bucketed on two characters);
    a leading 大字/字 is skipped, and a 京都の通り名 (``…通…上る``) may stand before the 町 name; the best
-   candidate per address consumes the most text (ties: a full municipality name before a ward alone); a tie
+   candidate per address consumes the most text (ties: a full municipality name before a ward alone); with no
+   municipality written, the 町字 is looked for in the whole country (or prefecture) and must be unique; a tie
    between two municipalities that no 町字 breaks is ambiguous and falls back to the prefecture (or unknown);
 5. numbers after the 町字 (:mod:`registries.abr.matching.numbers`): 住居表示 街区/住居 in 住居表示 towns, 地番
    otherwise (the other kind is tried too; the most specific wins);
@@ -82,6 +83,13 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
          SELECT p.id, c.lg_code, c.kind, p.pref_len + c.city_end AS s
          FROM m_p p JOIN m_city c ON c.head = substr(p.k, p.pref_len + 1, 14) AND c.h_pref IS NOT DISTINCT FROM p.pref_code
       """.replace("14", str(_HEAD)))
+    # no municipality written (``紀尾井町1-3``): the 町字 alone, within the prefecture if one was (kind 5)
+    x("""INSERT INTO m_cand
+         SELECT DISTINCT p.id, r.lg_code, 5, p.pref_len FROM m_p p
+         JOIN ref_town r ON r.bucket = substr(p.k, p.pref_len + 1, 2)
+              AND starts_with(substr(p.k, p.pref_len + 1), r.key)
+              AND (p.pref_code IS NULL OR substr(r.lg_code, 1, 2) = p.pref_code)
+         WHERE r.key_len >= 2 AND p.id NOT IN (SELECT id FROM m_cand)""")
     # 町字: skip 大字/字; optionally a 京都の通り名 before the 町 name
     x(f"""CREATE OR REPLACE TEMP TABLE m_start AS
           WITH s AS (
@@ -110,7 +118,7 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
          WITH c AS (
              SELECT id, lg_code, kind, s, street, machiaza_id, e FROM m_town
              UNION ALL
-             SELECT id, lg_code, kind, s, 0, NULL, s FROM m_cand WHERE kind <> 3),
+             SELECT id, lg_code, kind, s, 0, NULL, s FROM m_cand WHERE kind IN (1, 2)),
          ranked AS (
              SELECT *, count(DISTINCT lg_code) OVER (PARTITION BY id, machiaza_id IS NULL, e, kind) AS tied,
                     row_number() OVER (PARTITION BY id ORDER BY machiaza_id IS NOT NULL DESC, e DESC, kind,

@@ -55,8 +55,8 @@ def affected_rows(svc: AddressService, disaster: str | None, kinds: list[str], s
     damage = ("SELECT DISTINCT lg_code, NULL AS machiaza_id, 'damage_report' AS reason FROM reports_latest "
               "WHERE report_type = 'disaster_damage' AND (? IS NULL OR subject_key = ?)")
     shelter_m = ("SELECT DISTINCT lg_code, NULL AS machiaza_id, 'shelter_open' AS reason FROM reports_latest "
-                 "WHERE report_type = 'shelter_status' AND payload->>'open_status' = '開設' "
-                 "AND (? IS NULL OR payload->>'disaster_id' = ?)")
+                 "WHERE report_type = 'shelter_status' AND (payload->>'open_status') = '開設' "
+                 "AND (? IS NULL OR (payload->>'disaster_id') = ?)")
     shelter_t = ("SELECT DISTINCT lg_code, machiaza_id, 'shelter_open' AS reason FROM shelter_addresses "
                  "WHERE open_status = '開設' AND machiaza_id IS NOT NULL AND (? IS NULL OR disaster_id = ?)")
     parts = []
