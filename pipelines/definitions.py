@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.abr import assets as address
+from pipelines.addresses import assets as addresses
 from pipelines.common import KibanHome
 from pipelines.corporate import assets as corporate
 from pipelines.indicators import assets as indicators
@@ -20,7 +21,7 @@ from pipelines.moj_map import assets as real_estate
 from pipelines.releases import assets as publish
 from pipelines.reports import assets as reports
 
-DOMAINS = [corporate, address, real_estate, reports, indicators, publish]
+DOMAINS = [corporate, address, real_estate, reports, indicators, publish, addresses]
 
 
 def build_definitions(home: str = "", samples_dir: str = "") -> dg.Definitions:
