@@ -38,13 +38,13 @@ ADDRESSES_SQL = """
 COPY (
   WITH t AS (SELECT row_number() OVER (ORDER BY lg_code, machiaza_id) - 1 AS ti, * FROM abr_towns
              WHERE ablt_date IS NULL),
-  n AS (SELECT count(*) AS n FROM t),
-  g AS (SELECT i, hash(i, 'address') AS h FROM range(1, {rows} + 1) r(i)),
+  g AS (SELECT i, h, CAST(h % (SELECT count(*) FROM t) AS BIGINT) AS ti
+        FROM (SELECT i, hash(i, 'address') AS h FROM range(1, {rows} + 1) r(i))),
   x AS (
     SELECT g.i, g.h, h % 10 AS v, t.*,
            1 + (h >> 8) % CASE WHEN t.rsdt_addr_flg = '1' THEN 12 ELSE 40 END AS a,
            1 + (h >> 16) % 8 AS b
-    FROM g CROSS JOIN n JOIN t ON t.ti = g.h % n.n),
+    FROM g JOIN t USING (ti)),
   s AS (
     SELECT i, h, v, pref, concat(county, city, ward) AS city_name, lg_code,
            CASE WHEN koaza_aka_code = '2' THEN koaza || oaza_cho

@@ -155,32 +155,45 @@ def _numbers(con: duckdb.DuckDBPyConnection, have: set[str]) -> None:
     x("UPDATE m_num SET v2 = NULL, v3 = NULL WHERE v1 IS NULL")
     x("UPDATE m_num SET v3 = NULL WHERE v2 IS NULL")
     if {"abr_blocks", "abr_residences"} <= have:
+        # equi-joins only: numbers compared without leading zeros, 住居番号2 exact or absent
         x("""CREATE OR REPLACE TEMP TABLE m_rsdt AS
-             SELECT n.id, b.blk_id, b.blk_num, r.rsdt_id, r.rsdt2_id, r.rsdt_num, r.rsdt_num2,
-                    1 + (r.rsdt_id IS NOT NULL)::INT + (r.rsdt_num2 IS NOT NULL AND r.rsdt_num2 <> '')::INT AS used,
-                    coalesce(r.rep_lon, b.rep_lon) AS lon, coalesce(r.rep_lat, b.rep_lat) AS lat,
-                    CASE WHEN r.rep_lon IS NOT NULL THEN 'residential_detail'
+             WITH n AS (SELECT id, lg_code, machiaza_id, ltrim(v1, '0') AS k1, ltrim(v2, '0') AS k2,
+                               coalesce(ltrim(v3, '0'), '#') AS k3 FROM m_num WHERE v1 IS NOT NULL),
+             b AS (SELECT n.*, b.blk_id, b.blk_num, b.rep_lon, b.rep_lat FROM n
+                   JOIN abr_blocks b ON b.lg_code = n.lg_code AND b.machiaza_id = n.machiaza_id
+                        AND ltrim(b.blk_num, '0') = n.k1
+                   WHERE b.ablt_date IS NULL),
+             r AS (SELECT lg_code, machiaza_id, blk_id, rsdt_id, rsdt2_id, rsdt_num, rsdt_num2, rep_lon, rep_lat,
+                          ltrim(rsdt_num, '0') AS k2, coalesce(ltrim(NULLIF(rsdt_num2, ''), '0'), '') AS k3
+                   FROM abr_residences WHERE ablt_date IS NULL),
+             hit AS (SELECT b.id, r.* FROM b JOIN r ON r.lg_code = b.lg_code AND r.machiaza_id = b.machiaza_id
+                          AND r.blk_id = b.blk_id AND r.k2 = b.k2 AND r.k3 = b.k3
+                     UNION ALL
+                     SELECT b.id, r.* FROM b JOIN r ON r.lg_code = b.lg_code AND r.machiaza_id = b.machiaza_id
+                          AND r.blk_id = b.blk_id AND r.k2 = b.k2 AND r.k3 = '')
+             SELECT b.id, b.blk_id, b.blk_num, h.rsdt_id, h.rsdt2_id, h.rsdt_num, h.rsdt_num2,
+                    1 + (h.rsdt_id IS NOT NULL)::INT + (coalesce(h.rsdt_num2, '') <> '')::INT AS used,
+                    coalesce(h.rep_lon, b.rep_lon) AS lon, coalesce(h.rep_lat, b.rep_lat) AS lat,
+                    CASE WHEN h.rep_lon IS NOT NULL THEN 'residential_detail'
                          WHEN b.rep_lon IS NOT NULL THEN 'residential_block' END AS coord
-             FROM m_num n
-             JOIN abr_blocks b ON b.lg_code = n.lg_code AND b.machiaza_id = n.machiaza_id
-                  AND ltrim(b.blk_num, '0') = ltrim(n.v1, '0') AND b.ablt_date IS NULL
-             LEFT JOIN abr_residences r ON r.lg_code = b.lg_code AND r.machiaza_id = b.machiaza_id
-                  AND r.blk_id = b.blk_id AND ltrim(r.rsdt_num, '0') = ltrim(n.v2, '0') AND r.ablt_date IS NULL
-                  AND (coalesce(r.rsdt_num2, '') = '' OR ltrim(r.rsdt_num2, '0') = ltrim(n.v3, '0'))
-             QUALIFY row_number() OVER (PARTITION BY n.id ORDER BY used DESC, r.rsdt2_id) = 1""")
+             FROM b LEFT JOIN hit h ON h.id = b.id AND h.blk_id = b.blk_id
+             QUALIFY row_number() OVER (PARTITION BY b.id ORDER BY used DESC, h.rsdt2_id) = 1""")
     else:
         x("""CREATE OR REPLACE TEMP TABLE m_rsdt AS SELECT NULL::BIGINT AS id, NULL AS blk_id, NULL AS blk_num,
              NULL AS rsdt_id, NULL AS rsdt2_id, NULL AS rsdt_num, NULL AS rsdt_num2, 0 AS used, NULL::DOUBLE AS lon,
              NULL::DOUBLE AS lat, NULL AS coord WHERE false""")
     if "abr_parcels" in have:
         x("""CREATE OR REPLACE TEMP TABLE m_prc AS
+             WITH n AS (SELECT id, lg_code, machiaza_id, ltrim(v1, '0') AS k1, coalesce(ltrim(v2, '0'), '#') AS k2,
+                               coalesce(ltrim(v3, '0'), '#') AS k3 FROM m_num WHERE v1 IS NOT NULL),
+             p AS (SELECT lg_code, machiaza_id, prc_id, prc_num1, prc_num2, prc_num3, rep_lon, rep_lat,
+                          ltrim(prc_num1, '0') AS k1, coalesce(ltrim(NULLIF(prc_num2, ''), '0'), '') AS k2,
+                          coalesce(ltrim(NULLIF(prc_num3, ''), '0'), '') AS k3
+                   FROM abr_parcels WHERE ablt_date IS NULL)
              SELECT n.id, p.prc_id, p.prc_num1, p.prc_num2, p.prc_num3,
-                    1 + (coalesce(p.prc_num2, '') <> '')::INT + (coalesce(p.prc_num3, '') <> '')::INT AS used,
-                    p.rep_lon AS lon, p.rep_lat AS lat
-             FROM m_num n JOIN abr_parcels p ON p.lg_code = n.lg_code AND p.machiaza_id = n.machiaza_id
-                  AND ltrim(p.prc_num1, '0') = ltrim(n.v1, '0') AND p.ablt_date IS NULL
-                  AND (coalesce(p.prc_num2, '') = '' OR ltrim(p.prc_num2, '0') = ltrim(n.v2, '0'))
-                  AND (coalesce(p.prc_num3, '') = '' OR ltrim(p.prc_num3, '0') = ltrim(n.v3, '0'))
+                    1 + (p.k2 <> '')::INT + (p.k3 <> '')::INT AS used, p.rep_lon AS lon, p.rep_lat AS lat
+             FROM n JOIN p ON p.lg_code = n.lg_code AND p.machiaza_id = n.machiaza_id AND p.k1 = n.k1
+             WHERE (p.k2 = '' OR p.k2 = n.k2) AND (p.k3 = '' OR p.k3 = n.k3)
              QUALIFY row_number() OVER (PARTITION BY n.id ORDER BY used DESC, p.prc_id) = 1""")
     else:
         x("""CREATE OR REPLACE TEMP TABLE m_prc AS SELECT NULL::BIGINT AS id, NULL AS prc_id, NULL AS prc_num1,
@@ -198,8 +211,7 @@ def _assemble_sql(have: set[str]) -> str:
                    b.s, b.street, b.e, t.rsdt_addr_flg AS flg, t.machiaza_type, t.koaza_aka_code,
                    CASE WHEN b.street > 0 THEN substr(i.n, b.s + 1, b.street) END AS street_text
             FROM m_in i JOIN m_p p USING (id) LEFT JOIN m_best b USING (id)
-            LEFT JOIN ref_town_src t ON t.lg_code = b.lg_code AND t.machiaza_id = b.machiaza_id
-                 AND NOT b.ambiguous),
+            LEFT JOIN ref_town_src t ON t.lg_code = b.lg_code AND t.machiaza_id = b.machiaza_id),
         pick AS (  -- 住居表示 first in a 住居表示 町字, 地番 first elsewhere; the more numbers used the better
             SELECT base.*, n.rn, n.e1, n.e2, n.e3,
                    CASE WHEN r.id IS NOT NULL AND (q.id IS NULL OR (flg = '1' AND r.used >= q.used)

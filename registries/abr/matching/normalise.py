@@ -119,9 +119,8 @@ _SMALL = "ァィゥェォッャュョヮ"
 _LARGE = "アイウエオツヤユヨワ"
 
 
-def _key_translate() -> Translate:
-    table: dict[str, str] = dict(VARIANTS)
-    table.update(zip(_HIRAGANA, _KATAKANA, strict=True))
+def _kana_translate() -> Translate:
+    table: dict[str, str] = dict(zip(_HIRAGANA, _KATAKANA, strict=True))
     table.update(zip(_SMALL, _LARGE, strict=True))
     for small_h, large_k in zip("ぁぃぅぇぉっゃゅょゎ", _LARGE, strict=True):
         table[small_h] = large_k
@@ -130,10 +129,19 @@ def _key_translate() -> Translate:
     return Translate(src, "".join(table[c] for c in src))
 
 
+def _variant_translates(chunks: int = 8) -> tuple[Translate, ...]:
+    """The variant map in chunks: a row holding a variant pays for one short alphabet, not for all of them."""
+    src = "".join(VARIANTS)
+    size = -(-len(src) // chunks)
+    return tuple(Translate(src[i:i + size], "".join(VARIANTS[c] for c in src[i:i + size]))
+                 for i in range(0, len(src), size))
+
+
 KEY_RULES: tuple[Rule, ...] = (
     Regex("[ヶヵがガゖゕ]", "ケ"),
     Regex("[の之丿]", "ノ"),
-    _key_translate(),  # rare characters: only rows holding one pay for the translation
+    _kana_translate(),  # each translation is paid only by the rows holding one of its characters
+    *_variant_translates(),
 )
 
 
