@@ -134,9 +134,9 @@ def main() -> None:
 
     from kiban.config import paths as resolve
     from kiban.loads import ingest_file
-    from kiban.sources.abr import ingest_targets
-    from kiban.sources.corporate import corporate_source
-    from kiban.sources.municipalities import municipalities_source
+    from registries.abr.load import ingest_targets
+    from registries.corporate.load import corporate_source
+    from registries.municipalities.load import municipalities_source
 
     paths = resolve(home).ensure()
     master = Path(__file__).resolve().parents[1] / "samples" / "municipalities" / "000925835.xls"

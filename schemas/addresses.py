@@ -6,7 +6,6 @@ machiaza, machiaza_detail, residential_block, residential_detail, parcel), so a 
 
 from __future__ import annotations
 
-from schemas import register
 from schemas.abr import ATTRIBUTION as ABR_ATTRIBUTION
 from schemas.contract import CodeTable, Column, Contract
 from schemas.corporate import ATTRIBUTION as NTA_ATTRIBUTION
@@ -69,7 +68,7 @@ MATCH_COLUMNS: tuple[Column, ...] = (
 _LICENCE = "国税庁法人番号公表サイト 利用規約; アドレス・ベース・レジストリ利用規約"
 _ATTRIBUTION = f"{NTA_ATTRIBUTION}／{ABR_ATTRIBUTION}"
 
-CORPORATION_ADDRESSES = register(Contract(
+CORPORATION_ADDRESSES = Contract(
     name="corporation_addresses",
     version="1.0.0",
     title_ja="法人所在地の住所照合（ABR 町字ID・位置）",
@@ -96,12 +95,13 @@ CORPORATION_ADDRESSES = register(Contract(
     ),
     primary_key=("corporate_number",),
     sort_by=("corporate_number",),
+    cadence="daily",
     group="address",
     licence=_LICENCE,
     attribution=_ATTRIBUTION,
-))
+)
 
-CORPORATION_ADDRESS_MATCH_RATE = register(Contract(
+CORPORATION_ADDRESS_MATCH_RATE = Contract(
     name="corporation_address_match_rate",
     version="1.0.0",
     title_ja="法人所在地 照合率（都道府県・レベル別）",
@@ -120,10 +120,11 @@ CORPORATION_ADDRESS_MATCH_RATE = register(Contract(
     ),
     primary_key=("prefecture_code", "match_level"),
     sort_by=("prefecture_code", "match_level"),
+    cadence="daily",
     group="address",
     licence=_LICENCE,
     attribution=_ATTRIBUTION,
-))
+)
 
 REVIEW_REASON = CodeTable(
     "address_review_reason", "要確認の理由", "why the address needs review",
@@ -131,7 +132,7 @@ REVIEW_REASON = CodeTable(
      "no_machiaza": "町字を判定できない（ABR にない・表記ゆれ）"},
 )
 
-CORPORATION_ADDRESS_REVIEW = register(Contract(
+CORPORATION_ADDRESS_REVIEW = Contract(
     name="corporation_address_review",
     version="1.0.0",
     title_ja="法人所在地 照合できなかった住所（要確認）",
@@ -150,12 +151,13 @@ CORPORATION_ADDRESS_REVIEW = register(Contract(
     ),
     primary_key=("corporate_number",),
     sort_by=("prefecture_code", "corporate_number"),
+    cadence="daily",
     group="address",
     licence=_LICENCE,
     attribution=_ATTRIBUTION,
-))
+)
 
-SHELTER_ADDRESSES = register(Contract(
+SHELTER_ADDRESSES = Contract(
     name="shelter_addresses",
     version="1.0.0",
     title_ja="避難所の住所照合と位置",
@@ -187,10 +189,11 @@ SHELTER_ADDRESSES = register(Contract(
     ),
     primary_key=("lg_code", "subject_key", "as_of"),
     sort_by=("lg_code", "subject_key"),
+    cadence="continuous",
     group="address",
     licence="ABR 利用規約; 市区町村報告",
     attribution=ABR_ATTRIBUTION,
-))
+)
 
 CONTRACTS: dict[str, Contract] = {c.name: c for c in (
     CORPORATION_ADDRESSES, CORPORATION_ADDRESS_MATCH_RATE, CORPORATION_ADDRESS_REVIEW, SHELTER_ADDRESSES,

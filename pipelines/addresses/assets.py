@@ -23,7 +23,7 @@ from schemas.contract import Contract
 
 GROUP = "addresses"
 ABR_KEYS = ["abr_prefs", "abr_cities", "abr_towns", "abr_blocks", "abr_residences", "abr_parcels",
-            "municipalities"]  # materialised by pipelines/address
+            "municipalities"]  # materialised by pipelines/abr
 CORPORATIONS_KEY = "corporations"  # pipelines/corporate
 REPORTS_LATEST_KEY = "reports_latest"  # pipelines/reports
 

@@ -20,12 +20,12 @@ from kiban.duck import connect
 from kiban.lake import Lake, contract_select
 from kiban.loads import ingest_file
 from kiban.serve.app import create_app
-from kiban.sources.corporate import corporate_source
 from registries.abr import synth
+from registries.corporate.checkdigit import make_corporate_number
+from registries.corporate.csvform import format_row
+from registries.corporate.load import corporate_source
 from registries.municipalities.parse import as_records
 from registries.municipalities.resolve import bundled_master
-from registries.nta.checkdigit import make_corporate_number
-from registries.nta.csvform import format_row
 from registries.reports.parse import parse
 from registries.reports.records import versions_table
 from registries.reports.validate import ValidationResult
