@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -36,7 +37,7 @@ from schemas.corporate import OFFICIAL_COLUMN_NAMES
 from schemas.municipalities import MUNICIPALITIES
 from schemas.reports import REPORT_VERSIONS, REPORTS_LATEST
 
-SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[2] / "samples" / "nta"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "corporate"
 DISASTER = "2026-typhoon-21"
 IRYO = make_corporate_number("900150000001")
 FUKUSHI = make_corporate_number("900150000002")
