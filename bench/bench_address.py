@@ -92,9 +92,10 @@ COPY (
 """
 
 
-def child_refresh(home: Path) -> dict:
+def child_refresh(home: Path, memory: str) -> dict:
+    env = {**os.environ, "KIBAN_DUCKDB_MEMORY": memory}
     out = subprocess.run([sys.executable, "-c", CHILD.format(root=str(Path(__file__).parents[1]), home=str(home))],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=env)
     if out.returncode:
         raise SystemExit(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -113,6 +114,7 @@ def main() -> None:
     ap.add_argument("--machiaza", type=int, default=200_000)
     ap.add_argument("--diff-rows", type=int, default=5_000)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--memory", default="2GB", help="DuckDB memory cap of the matching process (spills beyond)")
     args = ap.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="kiban-bench-address-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -155,7 +157,7 @@ def main() -> None:
     csv.unlink()
     print(f"generated and loaded the 全件 ({args.rows:,} corporations) in {time.perf_counter() - t:.1f} s")
 
-    full = child_refresh(home)
+    full = child_refresh(home, args.memory)
     print(f"FULL match: {full['matched']:,} addresses in {full['seconds']:.1f} s "
           f"= {full['matched'] / full['seconds']:,.0f} addresses/s; peak RSS {full['peak_rss_mb']:,.0f} MB")
     print(f"  (of which reference + match + write {full['match_seconds']:.1f} s; rows {full['rows']})")
@@ -180,7 +182,7 @@ def main() -> None:
     result = ingest_file(paths, corporate_source(kind="diff", encoding="utf-8"), _zip(diff_csv, diff_name))
     assert result.status == "loaded", result.summary()
     print(f"差分 of {args.diff_rows:,} rows loaded in {time.perf_counter() - t:.1f} s ({result.rows})")
-    inc = child_refresh(home)
+    inc = child_refresh(home, args.memory)
     print(f"INCREMENTAL refresh after the 差分: mode {inc['mode']}, {inc['matched']:,} addresses matched, "
           f"{inc['seconds']:.1f} s in all (process start excluded); peak RSS {inc['peak_rss_mb']:,.0f} MB")
     with open("/proc/loadavg") as f:

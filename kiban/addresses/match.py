@@ -83,6 +83,8 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
          SELECT p.id, c.lg_code, c.kind, p.pref_len + c.city_end AS s
          FROM m_p p JOIN m_city c ON c.head = substr(p.k, p.pref_len + 1, 14) AND c.h_pref IS NOT DISTINCT FROM p.pref_code
       """.replace("14", str(_HEAD)))
+    x("DROP TABLE m_heads")
+    x("DROP TABLE m_city")
     # no municipality written (``紀尾井町1-3``): the 町字 alone, within the prefecture if one was (kind 5)
     x("""INSERT INTO m_cand
          SELECT DISTINCT p.id, r.lg_code, 5, p.pref_len FROM m_p p
@@ -113,6 +115,7 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
          SELECT st.id, st.lg_code, st.kind, st.s, st.t, st.street, r.machiaza_id, st.t + 1
          FROM st JOIN ref_town r ON r.lg_code = st.lg_code AND r.key = substr(st.k, st.t + 1, 1)
          WHERE r.key_len = 1""")
+    x("DROP TABLE m_start")
     # the best reading per address; ties between municipalities that no 町字 breaks are ambiguous
     x("""CREATE OR REPLACE TEMP TABLE m_best AS
          WITH c AS (
