@@ -87,11 +87,11 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
     x("DROP TABLE m_city")
     # no municipality written (``紀尾井町1-3``): the 町字 alone, within the prefecture if one was (kind 5)
     x("""INSERT INTO m_cand
-         SELECT DISTINCT p.id, r.lg_code, 5, p.pref_len FROM m_p p
+         SELECT DISTINCT p.id, r.lg_code, 5, p.pref_len FROM (SELECT * FROM m_p ANTI JOIN m_cand USING (id)) p
          JOIN ref_town r ON r.bucket = substr(p.k, p.pref_len + 1, 2)
               AND starts_with(substr(p.k, p.pref_len + 1), r.key)
               AND (p.pref_code IS NULL OR substr(r.lg_code, 1, 2) = p.pref_code)
-         WHERE r.key_len >= 2 AND p.id NOT IN (SELECT id FROM m_cand)""")
+         WHERE r.key_len >= 2""")
     # 町字: skip 大字/字; optionally a 京都の通り名 before the 町 name
     x(f"""CREATE OR REPLACE TEMP TABLE m_start AS
           WITH s AS (
@@ -162,13 +162,16 @@ def _numbers(con: duckdb.DuckDBPyConnection, have: set[str]) -> None:
         x("""CREATE OR REPLACE TEMP TABLE m_rsdt AS
              WITH n AS (SELECT id, lg_code, machiaza_id, ltrim(v1, '0') AS k1, ltrim(v2, '0') AS k2,
                                coalesce(ltrim(v3, '0'), '#') AS k3 FROM m_num WHERE v1 IS NOT NULL),
-             b AS (SELECT n.*, b.blk_id, b.blk_num, b.rep_lon, b.rep_lat FROM n
+             b AS MATERIALIZED (SELECT n.*, b.blk_id, b.blk_num, b.rep_lon, b.rep_lat FROM n
                    JOIN abr_blocks b ON b.lg_code = n.lg_code AND b.machiaza_id = n.machiaza_id
                         AND ltrim(b.blk_num, '0') = n.k1
                    WHERE b.ablt_date IS NULL),
-             r AS (SELECT lg_code, machiaza_id, blk_id, rsdt_id, rsdt2_id, rsdt_num, rsdt_num2, rep_lon, rep_lat,
+             r AS MATERIALIZED (  -- only the 住居 of the 街区 named, keys computed once
+                   SELECT lg_code, machiaza_id, blk_id, rsdt_id, rsdt2_id, rsdt_num, rsdt_num2, rep_lon, rep_lat,
                           ltrim(rsdt_num, '0') AS k2, coalesce(ltrim(NULLIF(rsdt_num2, ''), '0'), '') AS k3
-                   FROM abr_residences WHERE ablt_date IS NULL),
+                   FROM abr_residences SEMI JOIN (SELECT DISTINCT lg_code, machiaza_id, blk_id FROM b)
+                        USING (lg_code, machiaza_id, blk_id)
+                   WHERE ablt_date IS NULL),
              hit AS (SELECT b.id, r.* FROM b JOIN r ON r.lg_code = b.lg_code AND r.machiaza_id = b.machiaza_id
                           AND r.blk_id = b.blk_id AND r.k2 = b.k2 AND r.k3 = b.k3
                      UNION ALL
