@@ -135,7 +135,7 @@ def main() -> None:
     print(f"synthetic ABR {counts} and {args.rows:,} addresses in {time.perf_counter() - t:.1f} s")
 
     from kiban.config import paths as resolve
-    from kiban.loads import ingest_file
+    from kiban.load.files import ingest_file
     from registries.abr.load import ingest_targets
     from registries.corporate.load import corporate_source
     from registries.municipalities.load import municipalities_source
