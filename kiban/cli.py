@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -331,6 +332,7 @@ def _register_reports_commands() -> None:
 
 
 _register_reports_commands()
+main.add_command(importlib.import_module("kiban.addresses.cli").addresses)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from starlette.schemas import SchemaGenerator
 from kiban.config import Paths
 
 #: Modules under kiban.serve that contribute routes (each: ``routes(paths) -> list[BaseRoute]``).
-ROUTE_MODULES: list[str] = ["catalog", "changes", "snapshot", "status", "reports"]
+ROUTE_MODULES: list[str] = ["catalog", "changes", "snapshot", "status", "reports", "addresses"]
 
 schemas = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "Kiban API", "version": "1"}})
 
