@@ -50,13 +50,18 @@ def create_app(paths: Paths, *, intake_options: dict | None = None) -> Starlette
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from kiban.intake.events import DagsterEvents
         from kiban.intake.service import IntakeService
 
-        app.state.intake = IntakeService(paths, **(intake_options or {})).start()
+        options = {"watch_landing": True, **(intake_options or {})}
+        events = DagsterEvents(paths) if options.pop("record_in_dagster", True) else None
+        app.state.intake = IntakeService(paths, on_commit=events, **options).start()
         try:
             yield
         finally:
             app.state.intake.stop()
+            if events is not None:
+                events.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.paths = paths
