@@ -38,10 +38,6 @@ def j_int(field: str) -> str:
     return f"TRY_CAST(json_extract_string(payload, '$.{field}') AS BIGINT)"
 
 
-def j_num(field: str) -> str:
-    return f"TRY_CAST(json_extract_string(payload, '$.{field}') AS DOUBLE)"
-
-
 def j_text(field: str) -> str:
     return f"json_extract_string(payload, '$.{field}')"
 
