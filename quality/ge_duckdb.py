@@ -3,7 +3,7 @@
 Tested with great-expectations==1.24.1, duckdb 1.5.5, duckdb-engine 0.17.0 (SQLAlchemy 2.1). Re-check this
 module whenever one of these pins moves: it relies on the hooks named below.
 
-Why this module exists (DESIGN.md §3): GE has no DuckDB datasource. Its generic SQL datasource over
+Why this module exists (docs/stack.md §2): GE has no DuckDB datasource. Its generic SQL datasource over
 ``duckdb_engine`` fails on every metric (``MetricResolutionError: list index out of range``) because
 ``SqlAlchemyExecutionEngine.get_connection`` opens and closes a connection per query unless the dialect is in the
 module global ``_PERSISTED_CONNECTION_DIALECTS``; for an in-memory database that loses the data. Regex and

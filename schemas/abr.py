@@ -3,7 +3,7 @@
 Each dataset is one ABR master joined with its 位置参照拡張 (``_pos``) file: the representative point is
 normalised to JGD2011 lon/lat (EPSG:6668) whatever ``rep_srid`` says, ``rep_srid`` keeps the value published, and
 ``rep_lonlat_swapped`` marks rows whose lat/lon were published swapped and were fixed. Abolished entries are kept
-(``ablt_date`` set). Column meanings and code values: base-registries notes §3.2 (ABR データセット定義書).
+(``ablt_date`` set). Column meanings and code values: docs/formats/base-registries.md §3.2 (ABR データセット定義書).
 """
 
 from __future__ import annotations
@@ -213,7 +213,7 @@ ABR_CONTRACTS: dict[str, Contract] = {c.name: c for c in (
 POS_COMMON = ("rep_lon", "rep_lat", "rep_srid", "rep_scale")
 _PLYGN = ("plygn_fname", "plygn_kcode", "plygn_fmt", "plygn_srid", "plygn_scale")
 
-#: The header row of every published ABR file type, in order (ABR データセット定義書; base-registries notes §3.2):
+#: The header row of every published ABR file type, in order (ABR データセット定義書; docs/formats/base-registries.md §3.2):
 #: parsers check each file against it, staging maps it onto the datasets below.
 HEADERS: dict[str, tuple[str, ...]] = {
     "pref": ("lg_code", "pref", "pref_kana", "pref_roma", "efct_date", "ablt_date", "remarks"),
