@@ -36,7 +36,6 @@ from kiban.intake.identity import Authenticator, Identity, Refusal, credential_k
 from kiban.intake.oidc import verifier_from_env
 from kiban.intake.queue import SUBMISSION_ID, Queued
 from kiban.intake.tokens import TokenStore
-from kiban.load import ledger
 from kiban.serve.http import json_bytes, problem
 from registries.errors import SourceError
 from registries.reports.load import authorise
@@ -168,13 +167,6 @@ def routes(paths: Paths) -> list[Route]:
         while len(recent) > _RECENT:
             recent.popitem(last=False)
 
-    def duplicate_of(intake: Any, q: Queued) -> str | None:
-        waiting = intake.waiting_with(q.sha256)
-        if waiting is not None:
-            return waiting
-        done = [r for r in ledger.rows(paths, source="reports", sha256=q.sha256) if r["status"] == "loaded"]
-        return done[0]["load_id"] if done else None
-
     async def submit(request: Request) -> Response:
         return await audited("submit", request, lambda who, facts: _submit(request, who, facts))
 
@@ -198,7 +190,7 @@ def routes(paths: Paths) -> list[Route]:
         q = await asyncio.to_thread(intake.queue.put_bytes, data, safe_filename(name), channel="api",
                                     submitted_by=identity, received_at=datetime.now(UTC))
         facts.update(submission_id=q.submission_id, sha256=q.sha256)
-        first = await asyncio.to_thread(duplicate_of, intake, q)
+        first = intake.duplicate_of(q)
         code, status, reasons, ids, lgs = await asyncio.to_thread(quick_check, q, data, identity)
         facts.update(reason=reasons[0].get("rule") if reasons else status, lg_codes=lgs)
         remember(ids, q.submission_id)
