@@ -59,7 +59,9 @@ def _path(name: str, schema: dict, description: str = "") -> dict:
 
 
 def _time(name: str, description: str) -> dict:
-    return _q(name, {"type": "string", "format": "date-time", "maxLength": 64}, description)
+    """An ISO 8601 timestamp with offset; empty means "not given" (now)."""
+    return _q(name, {"type": "string", "maxLength": 64, "anyOf": [{"format": "date-time"}, {"maxLength": 0}]},
+              description + "; empty = not given")
 
 
 def _op(summary: str, responses: dict, parameters: list | None = None, tags: tuple[str, ...] = (), **extra) -> dict:
@@ -273,7 +275,7 @@ def _paths() -> dict[str, Any]:
             "CKAN package_search",
             {"200": _json(_ref("Ckan"), "count and results"), "409": _json(_ref("Ckan"), "bad rows/start"),
              "429": TOO_MANY},
-            [_q("q", {"type": "string", "maxLength": 200}), _q("rows", {"type": "integer", "minimum": 0,
+            [_q("q", {"type": "string"}), _q("rows", {"type": "integer", "minimum": 0,
                                                                          "maximum": 1000}),
              _q("start", {"type": "integer", "minimum": 0, "maximum": 10**9})], tags=("catalog",), **CKAN)},
         "/api/3/action/resource_show": {"get": _op(

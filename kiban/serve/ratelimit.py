@@ -7,7 +7,7 @@ Two budgets per client (the peer address; behind a proxy run uvicorn with ``--pr
 - **computations**: each response that needs work no cache holds (a new ``as_of`` / ``subject`` costs 0.5-1.2 s
   on the full country) takes a token from a much smaller bucket. Cache hits are free.
 
-Settings (environment): ``KIBAN_API_RATE`` requests per second (20) with burst ``KIBAN_API_BURST`` (100);
+Settings (environment): ``KIBAN_API_RATE`` requests per second (50) with burst ``KIBAN_API_BURST`` (200);
 ``KIBAN_API_COMPUTE_PER_MINUTE`` (30) with burst ``KIBAN_API_COMPUTE_BURST`` (10).
 """
 
@@ -91,7 +91,7 @@ class Limits:
     @classmethod
     def from_env(cls) -> Limits:
         env = os.environ.get
-        return cls(Limiter(float(env("KIBAN_API_RATE", "20")), float(env("KIBAN_API_BURST", "100"))),
+        return cls(Limiter(float(env("KIBAN_API_RATE", "50")), float(env("KIBAN_API_BURST", "200"))),
                    Limiter(float(env("KIBAN_API_COMPUTE_PER_MINUTE", "30")) / 60.0,
                            float(env("KIBAN_API_COMPUTE_BURST", "10"))))
 
