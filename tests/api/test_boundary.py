@@ -186,3 +186,11 @@ def test_requests_are_limited_per_client_but_the_intake_is_not(served_home, toke
         intake = [c.get("/v1/reports/sub_0", headers={"Authorization": f"Bearer {token}"}).status_code
                   for _ in range(5)]
         assert 429 not in intake
+
+
+@pytest.mark.parametrize("body", [b"\x00", b"{}", b'{"report_type": "nope"}', b"[]", b'{"lg_code": "\\u0000"}',
+                                  b'[{"report_type": "disaster_damage"}]'])
+def test_a_submission_that_violates_its_schema_is_refused_on_first_arrival(client, token, body):
+    r = client.post("/v1/reports", content=body,
+                    headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    assert 400 <= r.status_code < 500, r.text
