@@ -36,7 +36,20 @@ def token(served_home):
 def app(served_home):
     from kiban.serve.app import create_app
 
-    return create_app(served_home, limits=kit.generous())
+    yield create_app(served_home, limits=kit.generous())
+    settle(served_home)
+
+
+def settle(home) -> None:
+    """Let the intake's background threads finish (a process exiting inside DuckDB aborts)."""
+    import threading
+
+    from kiban.intake.batcher import get_batcher
+
+    for thread in threading.enumerate():
+        if thread.name == "kiban-intake-warm":
+            thread.join(300)
+    get_batcher(home).flush(300)
 
 
 @pytest.fixture(scope="module")
