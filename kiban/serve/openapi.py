@@ -185,13 +185,14 @@ def _schemas() -> dict[str, Any]:
         "SubmissionAnswer": {
             "type": "object", "required": ["submission_id", "status", "sha256", "reasons", "warnings", "location"],
             "properties": {"submission_id": {"type": "string"},
-                           "status": {"enum": ["accepted", "rejected", "duplicate"]},
+                           "status": {"type": "string",
+                                      "description": "accepted, accepted_with_warnings, rejected or duplicate"},
                            "sha256": {"type": "string"}, "received_at": {"type": "string"},
                            "report_ids": {"type": "array", "items": {"type": "string"}},
                            "reasons": {"type": "array", "items": {"type": "object"}},
                            "warnings": {"type": "array", "items": {"type": "object"}},
                            "location": {"type": "string"}, "stored_status": {"type": "string"},
-                           "duplicate_of": {"type": "string"}}},
+                           "duplicate_of": {"type": ["string", "null"]}}},
         "JsonSchema": {"type": "object", "required": ["$schema", "type", "properties"]},
         **{f"Report_{rt}": _embedded(submission_schema(rt)) for rt in report_types()},
     }

@@ -29,14 +29,13 @@ def land_reports(home) -> None:
     from kiban.lake import Lake
     from registries.reports.parse import parse
     from registries.reports.records import versions_table
-    from registries.reports.validate import ValidationResult
     from schemas.reports import REPORT_VERSIONS
 
     batches = [[_damage(KUMAMOTO_CITY, 1, 1)], [_damage(KUMAMOTO_CITY, 2, 2), _shelter(YATSUSHIRO)],
                [_damage(YATSUSHIRO, 1, 0)]]
     for i, (received, rows) in enumerate(zip(ARRIVALS, batches, strict=True)):
         subs = parse(json.dumps(rows, ensure_ascii=False).encode(), f"r{i}.json", received_at=received)
-        table = versions_table(subs, [ValidationResult() for _ in subs])
+        table = versions_table(subs, [[] for _ in subs])
         with Lake(home).writer() as w:
             w.con.register("_v", table)
             w.append(REPORT_VERSIONS, "SELECT * FROM _v")

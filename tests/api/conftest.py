@@ -36,24 +36,13 @@ def token(served_home):
 def app(served_home):
     from kiban.serve.app import create_app
 
-    yield create_app(served_home, limits=kit.generous())
-    settle(served_home)
-
-
-def settle(home) -> None:
-    """Let the intake's background threads finish (a process exiting inside DuckDB aborts)."""
-    import threading
-
-    from kiban.intake.batcher import get_batcher
-
-    for thread in threading.enumerate():
-        if thread.name == "kiban-intake-warm":
-            thread.join(300)
-    get_batcher(home).flush(300)
+    return create_app(served_home, limits=kit.generous())
 
 
 @pytest.fixture(scope="module")
 def client(app):
+    """A client on ``app`` whose lifespan (the intake service) runs for the module; other clients of the same app
+    (schemathesis) are used inside it."""
     from starlette.testclient import TestClient
 
     with TestClient(app) as c:

@@ -63,13 +63,13 @@ def _schema(app, stats: Counter):
 
 
 @pytest.fixture(scope="module")
-def short_schema(app):
+def short_schema(app, client):
     yield _schema(app, STATS["short"])
     _report("short")
 
 
 @pytest.fixture(scope="module")
-def long_schema(app):
+def long_schema(app, client):
     yield _schema(app, STATS["long"])
     _report("long")
 
