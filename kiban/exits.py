@@ -54,6 +54,8 @@ def describe(exc: BaseException, command: str | None = None) -> tuple[Exit, str]
         return Exit.QUERY, _first_line(exc)
     if isinstance(exc, SourceError):
         return Exit.INPUT, f"cannot read {exc.file}: {exc.message} [{exc.rule}]"
+    if type(exc).__name__ == "NoKibanData":  # kiban.lake: a read-only command found no home
+        return Exit.STATE, _first_line(exc)
     if isinstance(exc, FileNotFoundError):
         return Exit.INPUT, f"no such file: {exc.filename or _first_line(exc)}; check the path"
     if isinstance(exc, IsADirectoryError | NotADirectoryError):

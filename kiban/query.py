@@ -90,10 +90,15 @@ def sandbox(con: duckdb.DuckDBPyConnection, readable: list[str]) -> None:
 
 
 def _views_connection(paths: Paths, spatial: bool) -> duckdb.DuckDBPyConnection:
-    if not paths.views_db.exists():
+    """The views file attached read-only; when it is missing or stale (a writer died between its commit and its
+    views), views over the catalog's current snapshot instead (:meth:`kiban.lake.Lake.reader` decides)."""
+    if not paths.views_db.exists() or (paths.lake / ".views-stale").exists():
         from kiban.lake import Lake
 
-        Lake(paths).reader(spatial=False).close()  # first use: an empty lake and its views file
+        con = Lake(paths).reader(spatial=spatial)  # NoKibanData when there is no lake
+        if con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = 'lake'").fetchone()[0]:
+            _snapshot_views(con)
+        return con
     # a fresh in-memory database with the views file attached: DuckDB caches instances by path within a process
     con = connect(extensions=("spatial",) if spatial else ())
     # the views' relative paths resolve against the home (a literal: a bound parameter makes DuckDB import pandas)
@@ -137,16 +142,19 @@ def _snapshot_views(con: duckdb.DuckDBPyConnection) -> None:
     files, and a read-only attach does not stop them. What remains is the same surface as the views file.
     """
     from kiban.duck import quote_ident
-    from kiban.lake import LAKE, existing_tables, files_view_sql
+    from kiban.lake import LAKE, derived_views, existing_tables, files_view_sql
 
     con.execute(f"ATTACH ':memory:' AS {SNAPSHOT}")
-    for table in existing_tables(con):
+    tables = existing_tables(con)
+    for table in tables:
         files = con.execute("SELECT data_file, delete_file FROM ducklake_list_files(?, ?)", [LAKE, table]).fetchall()
         columns = con.execute(f"DESCRIBE {LAKE}.{quote_ident(table)}").fetchall()
         body = files_view_sql([c[0] for c in columns], files) if files else (
             "SELECT " + ", ".join(f"CAST(NULL AS {c[1]}) AS {quote_ident(c[0])}" for c in columns) + " WHERE false")
         con.execute(f"CREATE VIEW {SNAPSHOT}.{quote_ident(table)} AS {body}")
     con.execute(f"USE {SNAPSHOT}")
+    for name, sql in derived_views(set(tables)).items():
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {quote_ident(name)} AS {sql}")
     con.execute(f"DETACH {LAKE}")
 
 

@@ -125,6 +125,13 @@ def test_an_unexpected_error_is_one_line_exit_70_and_kiban_debug_shows_the_trace
     assert isinstance(debug.exception, ZeroDivisionError)
 
 
+def test_a_home_without_data_is_exit_5_and_is_not_created(tmp_path):
+    out = CliRunner().invoke(main, ["--home", str(tmp_path / "nowhere"), "sql", "SELECT 1"])
+    assert out.exit_code == Exit.STATE == 5
+    assert "no Kiban data" in _one_line_error(out.output)
+    assert not (tmp_path / "nowhere").exists()
+
+
 def test_a_usage_error_is_exit_2(lake_home):
     assert _kiban(lake_home, "sql", "SELECT 1", "--format", "xml").exit_code == 2
 

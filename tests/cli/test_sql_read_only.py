@@ -116,3 +116,22 @@ def test_reading_statements_still_answer_in_both_modes(lake_home, first_time):
     plan = query.run(lake_home, "EXPLAIN SELECT * FROM things")
     assert "READ_PARQUET" in plan and "row" not in plan.splitlines()[-1]
     assert query.run(lake_home, "SELECT ST_AsText(ST_Point(1, 2)) AS p", fmt="csv") == "p\nPOINT (1 2)\n"
+
+
+def test_after_a_killed_writer_sql_reads_the_catalog_through_the_same_sandbox(lake_home, tmp_path, fingerprint):
+    """A stale views file (a writer killed between commit and views) makes kiban sql read the catalog's snapshot:
+    through views and a detached catalog, like --as-of."""
+    marker = lake_home.lake / ".views-stale"
+    marker.touch()
+    try:
+        before = fingerprint(lake_home.home)
+        assert query.run(lake_home, "SELECT count(*) AS n FROM things", fmt="csv") == "n\n47\n"
+        for sql in ("SELECT * FROM ducklake_cleanup_old_files('lake', cleanup_all => true)",
+                    f"SELECT * FROM read_csv('{tmp_path}/x.csv')"):
+            with pytest.raises(duckdb.Error):
+                query.run(lake_home, sql)
+        with pytest.raises(query.ReadOnlyError):
+            query.run(lake_home, f"COPY things TO '{tmp_path / 'x.csv'}'")
+        assert fingerprint(lake_home.home) == before
+    finally:
+        marker.unlink()
