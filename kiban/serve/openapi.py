@@ -264,26 +264,40 @@ def _paths() -> dict[str, Any]:
         "/catalog.jsonld": {"get": _op("DCAT catalog (JSON-LD) of every dataset",
                                        {"200": _json(_ref("Catalog"), "DCAT JSON-LD"), "304": NOT_MODIFIED,
                                         "429": TOO_MANY}, tags=("catalog",))},
-        "/api/3/action/package_list": {"get": _op("CKAN package_list",
-                                                  {"200": _json(_ref("Ckan"), "CKAN envelope"), "429": TOO_MANY},
-                                                  tags=("catalog",))},
-        "/api/3/action/package_show": {"get": _op(
-            "CKAN package_show",
-            {"200": _json(_ref("Ckan"), "one package"), "404": _json(_ref("Ckan"), "not found"),
-             "409": _json(_ref("Ckan"), "id missing"), "429": TOO_MANY},
-            [_q("id", {"type": "string", "pattern": TEXT}, "package name or id")], tags=("catalog",), **CKAN)},
-        "/api/3/action/package_search": {"get": _op(
-            "CKAN package_search",
-            {"200": _json(_ref("Ckan"), "count and results"), "409": _json(_ref("Ckan"), "bad rows/start"),
-             "429": TOO_MANY},
-            [_q("q", {"type": "string"}), _q("rows", {"type": "integer", "minimum": 0,
-                                                                         "maximum": 1000}),
-             _q("start", {"type": "integer", "minimum": 0, "maximum": 10**9})], tags=("catalog",), **CKAN)},
-        "/api/3/action/resource_show": {"get": _op(
-            "CKAN resource_show",
-            {"200": _json(_ref("Ckan"), "one resource"), "404": _json(_ref("Ckan"), "not found"),
-             "409": _json(_ref("Ckan"), "id missing"), "429": TOO_MANY},
-            [_q("id", {"type": "string", "pattern": TEXT}, "resource id")], tags=("catalog",), **CKAN)},
+        **{f"{prefix}/{{action}}": {method: _op(
+            f"CKAN action API ({method.upper()}): package_list/show/search, resource_show, organization_*, group_*, "
+            "tag_*, status_show, help_show; the catalog is read-only",
+            {"200": _json(_ref("Ckan"), "CKAN envelope with the result"),
+             "400": {"description": "the request body cannot be read (a JSON string, as CKAN answers), or a "
+                                    "malformed action name (problem+json)",
+                     "content": {JSON: {"schema": {}}, PROBLEM: {"schema": _ref("Problem")}}},
+             "403": _json(_ref("Ckan"), "a CKAN write action"), "404": _json(_ref("Ckan"), "not found"),
+             "409": _json(_ref("Ckan"), "validation error"), "429": TOO_MANY},
+            [_path("action", {"type": "string", "pattern": r"^[a-z_]{1,64}$"}, "CKAN action name")],
+            tags=("catalog",), **CKAN,
+            **({"requestBody": {"required": False, "content": {JSON: {"schema": {"type": "object"}}}}}
+               if method == "post" else {}))
+            for method in ("get", "post")} for prefix in ("/api/3/action", "/api/action")},
+        "/api/3": {"get": _op("CKAN API version", {"200": _json({"type": "object", "required": ["version"]},
+                                                                 "{\"version\": 3}"), "429": TOO_MANY},
+                              tags=("catalog",))},
+        "/quality": {"get": _op("Data Docs (redirects to /quality/)",
+                                {"308": {"description": "redirect to /quality/"}, "429": TOO_MANY},
+                                tags=("catalog",))},
+        "/quality/{path}": {"get": _op(
+            "Great Expectations Data Docs of every validated load",
+            {"200": {"description": "a page or asset of the Data Docs site",
+                     "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+             "400": BAD_REQUEST, "404": _problem("no such page"), "429": TOO_MANY},
+            [_path("path", {"type": "string", "pattern": r"^[^\x00-\x1f\x7f\\]{0,1024}$"})], tags=("catalog",))},
+        "/quality/releases/{version}/{path}": {"get": _op(
+            "Great Expectations Data Docs of a release's checks",
+            {"200": {"description": "a page or asset of the release's Data Docs",
+                     "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+             "400": BAD_REQUEST, "404": _problem("no such release or page"), "429": TOO_MANY},
+            [_path("version", {"type": "string", "pattern": RELEASE}),
+             _path("path", {"type": "string", "pattern": r"^[^\x00-\x1f\x7f\\]{0,1024}$"})],
+            tags=("catalog",))},
         "/datasets/{dataset}": {"get": _op(
             "HTML data dictionary of a dataset",
             {"200": {"description": "HTML", "content": {"text/html": {"schema": {"type": "string"}}}},
