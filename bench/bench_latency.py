@@ -249,7 +249,9 @@ def main(argv: list[str] | None = None) -> dict:
     paths = resolve_paths(home / "home").ensure()
     dagster_home = prepare_dagster_home(paths)
     env = {**os.environ, "KIBAN_HOME": str(paths.home), "DAGSTER_HOME": str(dagster_home),
-           "DAGSTER_DISABLE_TELEMETRY": "1", "GX_ANALYTICS_ENABLED": "False"}
+           "DAGSTER_DISABLE_TELEMETRY": "1", "GX_ANALYTICS_ENABLED": "False",
+           # one client measuring the server, not the per-client rate limit (kiban.serve.ratelimit)
+           "KIBAN_API_RATE": "1000000", "KIBAN_API_BURST": "1000000"}
     base = f"http://127.0.0.1:{a.port}"
     procs = [
         start([str(BIN / "kiban"), "daemon"], env, home / "daemon.log"),

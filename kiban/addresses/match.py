@@ -259,7 +259,7 @@ def _assemble_sql(have: set[str]) -> str:
             LEFT JOIN ref_town_src t ON t.lg_code = rested.lg AND t.machiaza_id = rested.mid),
         placed AS (
             SELECT named.*,
-                   CASE WHEN kind = 'rsdt' AND r_lon IS NOT NULL THEN r_coord
+                   CASE WHEN kind = 'rsdt' AND r_lon IS NOT NULL THEN CAST(r_coord AS VARCHAR)
                         WHEN kind = 'prc' AND q_lon IS NOT NULL THEN 'parcel'
                         WHEN t_lon IS NOT NULL THEN CASE WHEN machiaza_type = '1' THEN 'machiaza'
                                                          ELSE 'machiaza_detail' END
