@@ -188,7 +188,7 @@ class LakeWriter:
         return pq.read_metadata(target).num_rows
 
     def table_exists(self, name: str) -> bool:
-        return name in existing_tables(self.con)
+        return name in self.ensured or name in existing_tables(self.con)
 
 
 class LakeMoved(RuntimeError):

@@ -28,6 +28,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ from kiban.load.model import Arrival, Item, LoadResult, Source, new_load_id
 from registries.errors import SourceError
 
 log = logging.getLogger(__name__)
+
+#: Renders the Data Docs of batched validations off the writer's path (one worker: pages are written in order).
+_DOCS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiban-data-docs")
 
 #: Staging folders older than this are left by a killed process and removed by the next batch.
 STALE_STAGING_SECONDS = 6 * 3600
@@ -129,15 +133,31 @@ def _findings(report: Any, blocking: bool) -> list[dict[str, Any]]:
         "file": report.source_file, "row": None, "column": c.column, "rule": c.name, "value": None}])]
 
 
-def _data_docs(paths: Paths, run: str, reports: list[Any], status: str) -> dict[str, str]:
+def _data_docs(paths: Paths, run: str, reports: list[Any], status: str,
+               run_time: datetime | None = None) -> dict[str, str]:
     """Great Expectations Data Docs of a validation (dataset -> page under ``/quality/``); never fails a load."""
     from quality.datadocs import build_for_load
 
     try:
-        return build_for_load(paths.home, run, reports, status)
+        return build_for_load(paths.home, run, reports, status, run_time)
     except Exception:  # noqa: BLE001 - the report pages are a view of the result, not part of the load
         log.exception("building Data Docs for %s failed", run)
         return {}
+
+
+def _planned_docs(run: str, reports: list[Any], run_time: datetime) -> dict[str, str]:
+    from quality.datadocs import planned_for_load
+
+    try:
+        return planned_for_load(run, reports, run_time)
+    except Exception:  # noqa: BLE001 - as _data_docs: a view of the result
+        log.exception("naming the Data Docs of %s failed", run)
+        return {}
+
+
+def settle_data_docs() -> None:
+    """Wait until the Data Docs pages queued so far are drawn (tests, and a process about to exit)."""
+    _DOCS.submit(lambda: None).result()
 
 
 def _apply_reports(result: LoadResult, reports: list[Any], pages: dict[str, str], home: Path) -> None:
@@ -162,7 +182,7 @@ def _validate(source: Source, items: list[Item], results: dict[str, LoadResult],
     context: dict[str, Path] = {}
     if source.context is not None and items:
         context = dict(source.context(items[0].paths, items, workroot / "_context"))
-    if source.batch_validation and len(items) > 1:
+    if source.batch_validation:
         groups: dict[str, list[tuple[Item, Any]]] = {}
         for item in items:
             for ds in item.staged.datasets:
@@ -178,7 +198,10 @@ def _validate(source: Source, items: list[Item], results: dict[str, LoadResult],
                     _validate_one(item, [ds], results[item.load_id], context)
                 continue
             reports, whole = reports
-            pages = _data_docs(items[0].paths, f"batch-{results[members[0][0].load_id].batch_id}", [whole], "batch")
+            # the batch's Data Docs page is named now and rendered on a worker thread: it never delays the reports
+            run, run_time = f"batch-{results[members[0][0].load_id].batch_id}", datetime.now(UTC)
+            pages = _planned_docs(run, [whole], run_time)
+            _DOCS.submit(_data_docs, items[0].paths, run, [whole], "batch", run_time)
             for (item, _), report in zip(members, reports, strict=True):
                 _apply_reports(results[item.load_id], [report], pages, item.paths.home)
         return
@@ -256,7 +279,7 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
     if len(by_id) != len(results):
         raise ValueError("two arrivals of one batch carry the same load_id")
 
-    done = ledger.processed(paths, source.name, ("loaded",))
+    done = ledger.processed(paths, source.name, ("loaded",), [a.raw.sha256 for a in arrivals])
     first: dict[str, str] = {}
     todo = []
     for arrival, result in zip(arrivals, results, strict=True):
