@@ -53,7 +53,8 @@ def read_csv(data: bytes, file: str) -> Table:
     header: list[str] | None = None
     rows: list[tuple[int, list[object]]] = []
     n = 0
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote never closed is an error, not a cell that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     while True:
         try:
             values = next(reader)

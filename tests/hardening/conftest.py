@@ -22,3 +22,4 @@ def _load(name: str, path: Path):
 
 _load("hardening_lakestate", HERE / "lakestate.py")
 _load("hardening_corpus", HERE / "corpus.py")
+_load("hardening_crash", HERE / "crash" / "harness.py")
