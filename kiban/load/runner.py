@@ -77,6 +77,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def owned(folder: Path) -> Path:
+    """Create a staging folder that names this process (``.owner``), so the next sweep removes it as soon as this
+    process is gone (killed before it could clean up) instead of hours later."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".owner").write_text(str(os.getpid()))
+    return folder
+
+
 def sweep_staging(paths: Paths, *, older_than: float = STALE_STAGING_SECONDS) -> int:
     """Remove staging folders a killed process left behind; returns how many.
 
@@ -251,8 +259,18 @@ def _store(source: Source, writer: LakeWriter, items: list[Item], results: dict[
         results[item.load_id].rows = dict(counts_by_item.get(item.load_id, {}))
 
 
+def _append(lake: Lake, writer: LakeWriter, results: list[LoadResult], started: datetime, keys: dict[str, str],
+            arrivals: dict[str, Arrival]) -> None:
+    """The ledger rows of ``results`` in the open transaction, each rejected input's quarantine report written
+    first: a kill right after the commit never leaves a quarantined input without its report."""
+    for r in results:
+        if r.status == "quarantined":
+            r.quarantine_report = quarantine.write(lake.paths, r, arrivals[r.load_id])
+    ledger.append(writer, results, started, keys)
+
+
 def _commit(lake: Lake, source: Source, items: list[Item], results: list[LoadResult],
-            by_id: dict[str, LoadResult], started: datetime) -> None:
+            by_id: dict[str, LoadResult], started: datetime, arrivals: dict[str, Arrival]) -> None:
     keys = {i.load_id: i.staged.content_key for i in items if i.staged.content_key}
     with lake.writer() as writer:
         # an arrival whose load_id is in the ledger already was stored by another process (a queued submission
@@ -262,7 +280,7 @@ def _commit(lake: Lake, source: Source, items: list[Item], results: list[LoadRes
             if r.load_id in known:
                 r.status, r.rows, r.info["already_recorded"] = known[r.load_id], {}, True
         _store(source, writer, [i for i in items if i.load_id not in known], by_id)
-        ledger.append(writer, [r for r in results if r.load_id not in known], started, keys)
+        _append(lake, writer, [r for r in results if r.load_id not in known], started, keys, arrivals)
 
 
 def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake: Lake | None = None
@@ -276,6 +294,7 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
     started = datetime.now(UTC)
     results = [_result(source, a, batch_id) for a in arrivals]
     by_id = {r.load_id: r for r in results}
+    arrival_of = {r.load_id: a for a, r in zip(arrivals, results, strict=True)}
     if len(by_id) != len(results):
         raise ValueError("two arrivals of one batch carry the same load_id")
 
@@ -291,9 +310,7 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
         todo.append((arrival, result))
 
     sweep_staging(paths)
-    workroot = paths.staging / f"batch-{batch_id}"
-    workroot.mkdir(parents=True, exist_ok=True)
-    (workroot / ".owner").write_text(str(os.getpid()))
+    workroot = owned(paths.staging / f"batch-{batch_id}")
     t0 = time.perf_counter()
     try:
         items = _stage(source, todo, workroot, paths)
@@ -303,23 +320,25 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
         t2 = time.perf_counter()
         valid = [i for i in items if by_id[i.load_id].status == "loaded"]
         try:
-            _commit(lake, source, valid, results, by_id, started)
+            _commit(lake, source, valid, results, by_id, started, arrival_of)
         except Exception as batch_error:  # noqa: BLE001 - isolate: retry each arrival alone
             log.exception("storing batch %s failed; storing each arrival alone", batch_id)
-            _store_each(lake, source, valid, results, by_id, started, batch_error)
+            _store_each(lake, source, valid, results, by_id, started, batch_error, arrival_of)
         t3 = time.perf_counter()
     finally:
         shutil.rmtree(workroot, ignore_errors=True)
     seconds = {"stage": round(t1 - t0, 3), "validate": round(t2 - t1, 3), "store": round(t3 - t2, 3)}
     for arrival, result in zip(arrivals, results, strict=True):
         result.info.setdefault("seconds", seconds)
-        if result.status == "quarantined":
+        if result.status == "quarantined" and result.quarantine_report is None and \
+                not result.info.get("already_recorded"):
             result.quarantine_report = quarantine.write(paths, result, arrival)
     return results
 
 
 def _store_each(lake: Lake, source: Source, valid: list[Item], results: list[LoadResult],
-                by_id: dict[str, LoadResult], started: datetime, batch_error: BaseException) -> None:
+                by_id: dict[str, LoadResult], started: datetime, batch_error: BaseException,
+                arrivals: dict[str, Arrival]) -> None:
     """After a failed batch store: every arrival in its own transaction; one that fails alone is quarantined."""
     for r in results:  # the failed transaction stored nothing
         if r.status == "loaded":
@@ -330,7 +349,7 @@ def _store_each(lake: Lake, source: Source, valid: list[Item], results: list[Loa
         try:
             if len(valid) == 1:  # it failed alone already
                 raise batch_error
-            _commit(lake, source, [item], [result], by_id, started)
+            _commit(lake, source, [item], [result], by_id, started, arrivals)
             continue
         except SourceError as e:
             _reject(result, [e.to_dict()])
@@ -341,7 +360,7 @@ def _store_each(lake: Lake, source: Source, valid: list[Item], results: list[Loa
         settled.append(result)
     if settled:
         with lake.writer() as writer:
-            ledger.append(writer, settled, started, {})
+            _append(lake, writer, settled, started, {}, arrivals)
 
 
 def run_one(paths: Paths, source: Source, arrival: Arrival, *, lake: Lake | None = None) -> LoadResult:
@@ -361,7 +380,6 @@ def record_unprocessed(paths: Paths, source: Source, rejected: Sequence[tuple[Ar
         results.append(result)
     if results:
         with lake.writer() as writer:
-            ledger.append(writer, results, started, {})
-        for (arrival, _), result in zip(rejected, results, strict=True):
-            result.quarantine_report = quarantine.write(paths, result, arrival)
+            _append(lake, writer, results, started, {},
+                    {r.load_id: a for (a, _), r in zip(rejected, results, strict=True)})
     return results

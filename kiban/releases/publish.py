@@ -25,6 +25,7 @@ import duckdb
 
 from kiban.config import Paths
 from kiban.lake import Lake
+from kiban.load.runner import owned
 from kiban.releases import checks, manifest, views
 from kiban.releases.retention import RetentionPolicy, expired
 from kiban.releases.store import LATEST_DB, MANIFEST, ReleaseStore, write_atomic
@@ -141,6 +142,7 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
 
     with _publish_lock(store):
         store.sweep()
+        lake.repair_views()  # a writer killed after its commit: publish the views of that commit, not the catalog
         con = lake.reader()
         try:
             snapshot = _snapshot(con, lake)
@@ -150,7 +152,7 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
             raise
         total = len(names) + FIXED_STEPS
         incoming = store.new_incoming()
-        workdir = paths.staging / f"release-checks-{incoming.name[10:]}"
+        workdir = owned(paths.staging / f"release-checks-{incoming.name[10:]}")
         try:
             _step("incoming")
             written: dict[str, list[dict[str, Any]]] = {}

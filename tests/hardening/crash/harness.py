@@ -226,10 +226,18 @@ class Trial:
     posts: list[Post] = field(default_factory=list)
 
     @property
+    def reached(self) -> bool:
+        return self.mode == "point" and (self.killed_at or "").startswith(f"{self.point}#")
+
+    @property
     def outcome(self) -> str:
         if self.status == -signal.SIGKILL:
             where = self.killed_at or "before any traced phase"
-            return f"killed at {where}" if self.mode == "point" else f"killed after {self.delay:.2f} s in {where}"
+            if self.mode == "random":
+                return f"killed after {self.delay:.2f} s in {where}"
+            if self.reached:
+                return f"killed at {where}"
+            return f"point not reached; killed after the traffic in {where}"
         return f"finished (exit {self.status}) before the kill"
 
 
@@ -377,10 +385,15 @@ def recover(fs: ForkServer, run: Run) -> None:
     if fs.wait(pid, 60) is None:
         kill(pid)
         fs.wait(pid, 30)
-    for argv in (["ingest", "corporate", str(SAMPLES / "corporate" / "diff_20261102.zip")], ["publish"]):
+    for argv, ok in ((["ingest", "corporate", str(SAMPLES / "corporate" / "diff_20261102.zip")], (0, 1)),
+                     (["publish"], (0,))):
         status = fs.run(["--home", str(run.home), *argv], log)
-        if status not in (0, 1):
+        if status not in ok:
             run.problems.append(f"recovery `kiban {' '.join(argv)}` exited {status}: {log.read_text()[-2000:]}")
+    for path in sorted(run.logs.glob("*.log")):  # no command ever prints a traceback, killed or not
+        text = path.read_text(errors="replace")
+        if "Traceback" in text or "CHILD-ERROR" in text:
+            run.problems.append(f"{path.name}: a traceback was printed: {text[text.find('Traceback'):][:1500]}")
 
 
 def _cli(args: list[str]) -> tuple[int, str]:
@@ -495,6 +508,8 @@ def run_trials(fs: ForkServer, home: Path, tokens: dict[str, str], root: Path, t
                       None if point else round(rng.uniform(0.3, {"ingest": 3.0, "publish": 5.0, "serve": 3.0}[command]), 2))
         {"ingest": ingest_trial, "publish": publish_trial, "serve": serve_trial}[command](fs, run, trial)
         run.trials.append(trial)
+        if trial.status not in (-signal.SIGKILL, 0, 1) or (trial.command == "publish" and trial.status == 1):
+            run.problems.append(f"trial {trial.number} ({trial.command}) finished with exit {trial.status}")
         run.problems += check_always(run, f"trial {trial.number} ({trial.command}, {trial.outcome})")
     recover(fs, run)
     run.problems += check_recovered(run)
@@ -510,11 +525,10 @@ def summary(runs: list[Run], seconds: float) -> str:
     by_command = Counter(t.command.split()[0] + (" " + t.command.split()[1] if t.command.startswith("ingest") else "")
                          for t in trials)
     lines.append("  commands: " + ", ".join(f"{k} {v}" for k, v in sorted(by_command.items())))
-    hit = Counter(t.killed_at.split("#")[0] for t in trials if t.mode == "point" and t.killed_at and
-                  t.status == -signal.SIGKILL and t.killed_at.split("#")[0] == t.point)
+    hit = Counter(t.point for t in trials if t.reached and t.status == -signal.SIGKILL)
     lines.append(f"  kill points reached ({sum(hit.values())} of {sum(t.mode == 'point' for t in trials)} "
                  "point trials): " + ", ".join(f"{k} x{v}" for k, v in sorted(hit.items())))
-    missed = Counter(t.point for t in trials if t.mode == "point" and not (t.killed_at or "").startswith(t.point or "-"))
+    missed = Counter(t.point for t in trials if t.mode == "point" and not t.reached)
     if missed:
         lines.append("  points not reached (killed where they stood): " + ", ".join(
             f"{k} x{v}" for k, v in sorted(missed.items())))
