@@ -50,6 +50,7 @@ class ViewsReader:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._identity: Identity | None = None
         self._facts: Facts = Facts.empty()
+        self._cwd = ""
         self.opened = 0
 
     def identity(self) -> Identity | None:
@@ -74,9 +75,12 @@ class ViewsReader:
             if ident is None:
                 self._con, self._identity, self._facts = None, None, Facts.empty()
                 return connect(), None
-            if ident != self._identity or self._con is None:
+            # DuckDB checks the views' relative paths against ``allowed_directories`` from the working directory
+            # of the moment, so a process that changed its directory needs a connection locked down from there
+            cwd = os.getcwd()
+            if ident != self._identity or self._con is None or cwd != self._cwd:
                 # the previous connection is dropped, not closed: cursors still in use keep it alive
-                self._con, self._identity = self._open(), ident
+                self._con, self._identity, self._cwd = self._open(), ident, cwd
                 self._facts = Facts.read(self._con)
                 self.opened += 1
             cur = self._con.cursor()

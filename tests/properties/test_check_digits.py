@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quality.suite import quote
 from registries.corporate import rules as corporate_rules
 from registries.corporate.checkdigit import (
     check_digit_sql,
@@ -30,7 +31,6 @@ from registries.corporate.checkdigit import (
 from registries.municipalities import codes as municipal
 from registries.reports import lgcode as report_lg
 from registries.reports.fields import REPORT_TYPES
-from quality.suite import quote
 from registries.reports.rules import rules_for
 
 DIGITS = "0123456789"
