@@ -37,14 +37,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kiban.duck import connect  # noqa: E402
 
 
-def generate_csv(path: Path, rows: int, changed_every: int = 0) -> None:
+def generate_csv(path: Path, rows: int, changed_every: int = 0, addresses: Path | None = None) -> None:
     """A synthetic 全件 CSV written by DuckDB: 30 columns, quoted text, valid check digits.
 
     ``changed_every`` > 0 gives every n-th corporation a new name (商号変更, 処理区分 11) updated 2026-11-01: the
-    next month's 全件.
+    next month's 全件. ``addresses``: a Parquet file of (i, prefecture_name, city_name, street_number, prefecture_code, city_code) for
+    i = 1..rows (``bench/bench_address.py`` draws them from a synthetic ABR); otherwise every address is 霞が関.
     """
     changed = f"i % {changed_every} = 0" if changed_every else "false"
     con = connect()
+    pref, city, street = "'東京都'", "'千代田区'", "'霞が関１丁目' || (i % 50)"
+    pref_code, city_code = "lpad(CAST(pref AS VARCHAR), 2, '0')", "lpad(CAST(100 + i % 20 AS VARCHAR), 3, '0')"
+    join = ""
+    if addresses is not None:
+        pref, city, street = "a.prefecture_name", "a.city_name", "a.street_number"
+        pref_code, city_code = "a.prefecture_code", "a.city_code"
+        join = f"JOIN read_parquet('{addresses}') a USING (i)"
     base = "lpad(CAST(i * 7 AS VARCHAR), 12, '0')"
     digits = " + ".join(
         f"{1 if p % 2 else 2} * CAST(substr(b, {p - 1}, 1) AS INTEGER)" for p in range(2, 14)
@@ -58,13 +66,14 @@ def generate_csv(path: Path, rows: int, changed_every: int = 0) -> None:
           SELECT i AS seq, num, CASE WHEN {changed} THEN '11' ELSE '01' END,
                  '0', CASE WHEN {changed} THEN '2026-11-01' ELSE '2024-04-01' END,
                  CASE WHEN {changed} THEN '2026-10-28' ELSE '2015-10-05' END,
-                 CASE WHEN {changed} THEN '株式会社変更後' ELSE '株式会社サンプル' END || i AS name, NULL, '301', '東京都', '千代田区', '霞が関１丁目' || (i % 50),
-                 NULL, lpad(CAST(pref AS VARCHAR), 2, '0'), lpad(CAST(100 + i % 20 AS VARCHAR), 3, '0'),
+                 CASE WHEN {changed} THEN '株式会社変更後' ELSE '株式会社サンプル' END || i AS name, NULL, '301', {pref} AS p,
+                 {city} AS c, {street} AS s,
+                 NULL, {pref_code}, {city_code},
                  lpad(CAST(1000000 + i % 8999999 AS VARCHAR), 7, '0'), NULL, NULL, NULL, NULL, NULL, NULL,
                  '2015-10-05', '1', 'Sample Co., Ltd. ' || i, 'Tokyo', '1-1, Kasumigaseki, Chiyoda ku', NULL,
                  'サンプル', '0'
-          FROM n
-        ) TO '{path}' (FORMAT csv, HEADER false, QUOTE '"', FORCE_QUOTE (name, "'東京都'", "'千代田区'"))
+          FROM n {join} ORDER BY i
+        ) TO '{path}' (FORMAT csv, HEADER false, QUOTE '"', FORCE_QUOTE (name, p, c))
     """)
     con.close()
 

@@ -238,8 +238,8 @@ def summary(paths: Paths, made: Produced, out: Console) -> None:
         f"      the typhoon: http://127.0.0.1:8080/status?as_of={TYPHOON_AS_OF.replace('+', '%2B')}",
         f"  {kiban} dagster dev   Dagster UI on http://127.0.0.1:3000 (schedules start stopped; sensors run)",
         f"  {kiban} report national disaster --as-of {TYPHOON_AS_OF} -o report.pdf   第4号様式 (.xlsx/.html/.csv)",
-        f"  {kiban} releases list",
         f"  cd {home} && duckdb -readonly kiban.duckdb   any DuckDB client (views relative to that folder)",
+        f"  {kiban} releases list",
     ]
     for line in lines:
         out.print(line, highlight=False, soft_wrap=True)

@@ -205,7 +205,7 @@ class LakeWriter:
         return pq.read_metadata(target).num_rows
 
     def table_exists(self, name: str) -> bool:
-        return name in existing_tables(self.con)
+        return name in self.ensured or name in existing_tables(self.con)
 
 
 class LakeMoved(RuntimeError):
@@ -275,6 +275,16 @@ class Lake:
                 return True
             fcntl.flock(lock, fcntl.LOCK_UN)
             return False
+
+    def repair_views(self) -> bool:
+        """Rebuild the views file when a writer died between its commit and its views (the stale marker is left
+        and no writer holds the lock); True if it did. Readers that need the views file itself (a publish reads
+        ``_kiban_snapshot`` and the views) call this first."""
+        if not self._stale_marker.exists() or self._writer_active():
+            return False
+        with self.writer():  # a writer repairs the views before it begins; this one then commits nothing
+            pass
+        return True
 
     # -- connections -------------------------------------------------------------------------------------------
     def _attach(self, con: duckdb.DuckDBPyConnection, *, read_only: bool, as_of: datetime | str | None = None,

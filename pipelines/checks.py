@@ -54,23 +54,27 @@ def ge_check_results(asset: str, contract: Contract, rules: Sequence[Rule], load
     for name, _description, blocking in check_specs(contract, rules):
         if not wanted(dg.AssetCheckKey(dg.AssetKey(asset), name)):
             continue
-        failed_files, unexpected, samples, validated, rows, docs = [], 0, [], 0, 0, None
+        failed_files, unexpected, samples, validated, rows = [], 0, [], 0, 0
+        docs_failed = docs_last = None  # the first failing file's Data Docs page, else the last file's
         for load in loads:
             for report in load.validation:
                 if report.get("dataset", asset) != asset:
                     continue
-                docs = docs or data_docs_link(report)
+                page = data_docs_link(report)
+                docs_last = page or docs_last
                 for r in report["results"]:
                     if r["name"] != name:
                         continue
                     validated += 1
                     rows += report.get("row_count") or 0
                     if not r["success"]:
+                        docs_failed = docs_failed or page
                         failed_files.append(load.source_file)
                         unexpected += r.get("unexpected_count") or 0
                         samples.extend(r.get("samples", [])[:5])
         if not validated:
             continue
+        docs = docs_failed or docs_last
         yield dg.AssetCheckResult(
             asset_key=asset, check_name=name, passed=not failed_files,
             severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.abr.definitions import build_defs as abr
+from pipelines.addresses.definitions import build_defs as addresses
 from pipelines.automation import AUTOMATION_SENSOR, freshness_policy
 from pipelines.corporate.definitions import build_defs as corporate
 from pipelines.indicators.definitions import build_defs as indicators
@@ -46,7 +47,7 @@ def with_freshness(defs: dg.Definitions) -> dg.Definitions:
 def build_defs(deployment: Deployment = "official", home: str | None = None) -> dg.Definitions:
     """Every domain for ``deployment``; ``home`` fixes the lake (default ``KIBAN_HOME``, read when a run starts)."""
     domains = [corporate(deployment), municipalities(deployment), abr(deployment), moj_map(deployment),
-               land_price(deployment), reports(), indicators(), releases()]
+               land_price(deployment), reports(), indicators(), releases(), addresses()]
     return dg.Definitions.merge(
         *(with_freshness(d) for d in domains),
         dg.Definitions(sensors=[AUTOMATION_SENSOR], resources={"lake": lake_resource(home)},

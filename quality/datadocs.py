@@ -216,10 +216,22 @@ def ensure_index(loc: DocsLocation) -> Path | None:
     return index if index.is_file() else None
 
 
-def build_for_load(home: Path, load_id: str, reports: Sequence[Any], status: str) -> dict[str, str]:
+def planned_for_load(load_id: str, reports: Sequence[Any], run_time: datetime) -> dict[str, str]:
+    """The pages :func:`build_for_load` will render for ``reports`` at ``run_time`` (dataset -> URL path), known
+    before they are drawn: a batch's results name their page while it is rendered in the background."""
+    pages = {}
+    for i, report in enumerate(r for r in reports if getattr(r, "gx_result", None) is not None):
+        key = _key(report.dataset, load_id, run_time, f"{i:02d}-{Path(report.source_file).name}")
+        pages[report.dataset] = f"/quality/{page_path(key)}"
+    return pages
+
+
+def build_for_load(home: Path, load_id: str, reports: Sequence[Any], status: str,
+                   run_time: datetime | None = None) -> dict[str, str]:
     """Data Docs of one load (quarantined ones included): dataset -> URL path under ``/quality/``. The pages are
     rendered now; the index (which lists the newest loads) when it is next served (:func:`ensure_index`)."""
-    pages = build(home_location(home), load_id, reports, {"load_id": load_id, "status": status}, index=False)
+    pages = build(home_location(home), load_id, reports, {"load_id": load_id, "status": status}, run_time,
+                  index=False)
     return {dataset: f"/quality/{page}" for dataset, page in pages.items()}
 
 

@@ -3,7 +3,7 @@
 Tested with great-expectations==1.24.1, duckdb 1.5.5, duckdb-engine 0.17.0 (SQLAlchemy 2.1). Re-check this
 module whenever one of these pins moves: it relies on the hooks named below.
 
-Why this module exists (DESIGN.md §3): GE has no DuckDB datasource. Its generic SQL datasource over
+Why this module exists (docs/stack.md §2): GE has no DuckDB datasource. Its generic SQL datasource over
 ``duckdb_engine`` fails on every metric (``MetricResolutionError: list index out of range``) because
 ``SqlAlchemyExecutionEngine.get_connection`` opens and closes a connection per query unless the dialect is in the
 module global ``_PERSISTED_CONNECTION_DIALECTS``; for an in-memory database that loses the data. Regex and
@@ -23,7 +23,8 @@ The extension points used, instead of patching module globals:
   ``^[0-9]{7}$`` is run as the equivalent ``GLOB``, see :func:`fixed_width_glob`) and ``column_values.match_strftime_format``
   (``try_strptime``). The strftime provider is deliberately *strict*: a value matches only if it is the canonical
   rendering of the parsed value (``strftime(strptime(v, f), f) = v``), so ``2024-1-5`` does not match
-  ``%Y-%m-%d`` although Python's ``strptime`` accepts it; impossible dates (2024-02-30) never parse.
+  ``%Y-%m-%d`` although Python's ``strptime`` accepts it; impossible dates (2024-02-30) never parse, and the year
+  0000 (which DuckDB reads as 1 BC) does not match either.
 * ``column_values.satisfy_rule`` backs :class:`ExpectRowsToSatisfyRule`: a hand-written row rule (a SQL
   condition over one row) becomes a column-map metric, so GE bundles it into the same single aggregate scan as
   every other column-map check instead of running a query of its own.
@@ -114,6 +115,10 @@ class DuckDBDatasource(SQLDatasource):
         return self.get_execution_engine().engine
 
 
+#: The first day a strftime match may fall on: Python's ``date.min`` (DuckDB would take the year 0000 as 1 BC).
+FIRST_DAY = "0001-01-01"
+
+
 def _null_is_false(condition: Any) -> Any:
     return sa.func.coalesce(condition, sa.false())
 
@@ -179,7 +184,9 @@ class DuckDBColumnValuesMatchStrftimeFormat(ColumnMapMetricProvider):
     def _duckdb(cls, column: Any, strftime_format: str, **kwargs: Any) -> Any:
         text = sa.cast(column, sa.String)
         parsed = sa.func.try_strptime(text, strftime_format)
-        return _null_is_false(sa.func.strftime(parsed, strftime_format) == text)
+        # DuckDB parses the year 0000 (1 BC); no calendar date of the data has it (nor Python's ``date``)
+        return _null_is_false(sa.and_(sa.func.strftime(parsed, strftime_format) == text,
+                                      parsed >= sa.literal_column(f"TIMESTAMP '{FIRST_DAY}'")))
 
 
 class DuckDBColumnValuesCastableTo(ColumnMapMetricProvider):

@@ -43,3 +43,16 @@ class Rule:
             object.__setattr__(self, "failing_rows", f"SELECT * FROM staged WHERE ({self.violation}) IS TRUE")
         elif not self.failing_rows.strip():
             raise ValueError(f"rule {self.name}: needs violation or failing_rows")
+
+
+#: Characters never found in published text: C0 controls except tab, LF and CR, and DEL.
+CONTROL_CHARACTERS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+
+
+def plain_text_rule(columns: tuple[str, ...] | list[str], *, max_chars: int = 1000,
+                    name: str = "plain_text") -> Rule:
+    """Free-text columns hold plain text of a sane length: no control characters (NUL ...), at most ``max_chars``
+    characters. A damaged or hostile file breaks it; no real name or address comes near the limit."""
+    checks = [f"(length({c}) > {max_chars} OR regexp_matches({c}, '{CONTROL_CHARACTERS}'))" for c in columns]
+    return Rule(name=name, description=f"文字列項目は制御文字 (NUL 等) を含まず {max_chars:,} 文字以内",
+                violation=" OR ".join(checks))

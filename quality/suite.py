@@ -165,6 +165,18 @@ KINDS = (
 )
 
 
+def strict_date_sql(text: str) -> str:
+    """SQL, TRUE iff ``text`` (a VARCHAR expression) is a real date written ``YYYY-MM-DD`` (FALSE for NULL).
+
+    The same test as the per-column check (``ge_duckdb`` strftime provider): the text is the canonical rendering
+    of what it parses to, so ``2026-1-5`` and `` 2026-01-05`` fail although ``try_strptime`` takes them; an
+    impossible date (2026-02-30) does not parse; the year 0000 is refused.
+    """
+    parsed = f"try_strptime({text}, '{ISO_DATE}')"
+    return (f"coalesce(strftime({parsed}, '{ISO_DATE}') = {text} "
+            f"AND {parsed} >= TIMESTAMP '{ge_duckdb.FIRST_DAY}', false)")
+
+
 def column_conditions(col: Column) -> dict[str, str]:
     """Per check kind, the SQL condition over one staged (text) row that is TRUE when ``col`` breaks it."""
     c = quote(col.name)
@@ -172,7 +184,7 @@ def column_conditions(col: Column) -> dict[str, str]:
     if not col.nullable:
         out["columns__not_null"] = f"{c} IS NULL"
     if col.type == "date":
-        out["columns__castable"] = f"({c} IS NOT NULL AND try_strptime(CAST({c} AS VARCHAR), '{ISO_DATE}') IS NULL)"
+        out["columns__castable"] = f"({c} IS NOT NULL AND NOT {strict_date_sql(f'CAST({c} AS VARCHAR)')})"
     elif col.type not in _NO_CAST:
         out["columns__castable"] = f"({c} IS NOT NULL AND TRY_CAST({c} AS {col.duckdb_type}) IS NULL)"
     if col.pattern is not None:

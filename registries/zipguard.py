@@ -5,11 +5,16 @@ declared sizes before reading bounds what decompression can produce: a member ma
 ``max_ratio`` times its packed size (real CSV and XML compress 5-20x; a bomb 1,000x), nor beyond
 ``max_member`` bytes, and a zip may not hold more than ``max_members`` members. Limits are per call site and can
 be raised by the environment for unusual national files (``KIBAN_ZIP_MAX_MEMBER``, ``KIBAN_ZIP_MAX_RATIO``).
+
+Member names are checked too: a name that is absolute, carries a drive letter, climbs out with ``..`` or holds a
+NUL (``../../etc/x.csv``) is never produced by the publishers, so such a zip is refused (``unsafe_member_name``)
+rather than read under a stripped name.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 
 from registries.errors import SourceError
@@ -21,9 +26,23 @@ MAX_MEMBERS = 100_000
 RATIO_FLOOR = 1024 * 1024
 
 
+def unsafe_name(name: str) -> bool:
+    """True for a member name that is absolute, names a drive, climbs out of its folder or holds a NUL."""
+    posix = name.replace("\\", "/")
+    return (posix.startswith("/") or bool(re.match(r"[A-Za-z]:", posix)) or ".." in posix.split("/")
+            or "\x00" in posix)
+
+
+def check_name(info: zipfile.ZipInfo, file: str) -> None:
+    if unsafe_name(info.filename):
+        raise SourceError(file, f"zip member name {info.filename!r} is absolute or climbs out of its folder; "
+                                "refusing the zip", rule="unsafe_member_name", value=info.filename[:200])
+
+
 def check_member(info: zipfile.ZipInfo, file: str, *, max_ratio: int = MAX_RATIO, max_member: int = MAX_MEMBER
                  ) -> None:
-    """Refuse one member whose declared size is implausible, before anything decompresses it."""
+    """Refuse one member whose name is unsafe or whose declared size is implausible, before it is decompressed."""
+    check_name(info, file)
     size, packed = info.file_size, max(info.compress_size, 1)
     if size > max_member or (size > RATIO_FLOOR and size / packed > max_ratio):
         raise SourceError(file, f"zip member {info.filename!r} declares {size:,} bytes from {packed:,} packed "

@@ -8,7 +8,17 @@ from schemas.contract import Cadence, CodeTable, Column, Contract
 
 
 def _contracts() -> list[Contract]:
-    from schemas import abr, corporate, indicators, land_price, moj_map, municipalities, platform, reports
+    from schemas import (
+        abr,
+        addresses,
+        corporate,
+        indicators,
+        land_price,
+        moj_map,
+        municipalities,
+        platform,
+        reports,
+    )
 
     return [
         platform.LOADS,
@@ -19,6 +29,7 @@ def _contracts() -> list[Contract]:
         land_price.LAND_PRICES,
         reports.REPORT_VERSIONS, reports.REPORTS_LATEST, reports.REPORT_SUBMISSIONS, *reports.CONTRACTS.values(),
         indicators.INDICATOR_VALUES,
+        *addresses.CONTRACTS.values(),
     ]
 
 

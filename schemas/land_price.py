@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quality.rules import Rule
+from quality.rules import Rule, plain_text_rule
 from schemas.contract import CodeTable, Column, Contract
 
 PRICE_CLASSIFICATION = CodeTable(
@@ -74,6 +74,8 @@ LAND_PRICES = Contract(
 )
 
 LAND_PRICES_RULES: tuple[Rule, ...] = (
+    plain_text_rule([c.name for c in LAND_PRICES.columns if c.type == "string" and c.pattern is None
+                     and c.codes is None and c.name != "point_id"]),
     Rule(
         name="land_price_key_unique",
         description="(地点ID, 対象年, 価格区分) が一意（隣接タイルの重複取得を除いた後）",

@@ -222,6 +222,7 @@ SHELTER_ITEMS: tuple[Column, ...] = (
     _text("disaster_id", "災害ID", "disaster id"),
     _text("shelter_id", "避難所ID", "shelter id (GSI 共通ID / 推奨データセット ID / 市区町村内連番)"),
     _text("shelter_name", "避難所名", "shelter name"),
+    _text("address", "所在地", "shelter address as written (optional; matched to ABR into shelter_addresses)"),
     _code("shelter_kind", "避難所種別", "shelter kind", SHELTER_KIND),
     _code("open_status", "開設状況", "open status", OPEN_STATUS),
     _ts("opened_at", "開設日時", "opened at"),

@@ -9,6 +9,10 @@ Each relation has ``lg_code``, ``as_of`` (the oldest as_of among the figures use
 ``received_at`` (latest transaction time used) and its measure columns. Counts come from the JSON payload;
 a JSON null (未確認 / blank) stays NULL, and a municipality total over several subjects is NULL as soon as one
 subject is NULL (never a partial sum that looks complete).
+
+Values from a request are never pasted into the SQL: the subject is the named parameter ``$subject`` and the
+transaction time of a serving query ``$as_known_at`` (:data:`KNOWN_VERSIONS`); :func:`params` gives the values a
+statement uses. Quoted literals in this module are constants of the code (statuses, JSON paths).
 """
 
 from __future__ import annotations
@@ -38,10 +42,6 @@ def j_int(field: str) -> str:
     return f"TRY_CAST(json_extract_string(payload, '$.{field}') AS BIGINT)"
 
 
-def j_num(field: str) -> str:
-    return f"TRY_CAST(json_extract_string(payload, '$.{field}') AS DOUBLE)"
-
-
 def j_text(field: str) -> str:
     return f"json_extract_string(payload, '$.{field}')"
 
@@ -55,21 +55,33 @@ def strict_sum(col: str) -> str:
     return f"CASE WHEN count(*) = count({col}) THEN sum({col}) END"
 
 
+#: ``report_versions`` as known at ``$as_known_at`` (bound by the caller): the versions received by then.
+KNOWN_VERSIONS = "(SELECT * FROM report_versions WHERE received_at <= CAST($as_known_at AS TIMESTAMPTZ))"
+
+
+def params(sql: str, *, as_known_at: str | None = None, subject: str | None = None) -> dict[str, str]:
+    """The named parameters ``sql`` uses (DuckDB refuses values for parameters a statement does not have)."""
+    values = {"as_known_at": as_known_at, "subject": subject}
+    return {k: v for k, v in values.items() if v is not None and f"${k}" in sql}
+
+
 def current_sql(report_type: str, as_known_at: str | None, subject: str | None = None,
                 per: str = "lg_code, subject_key", latest: str | None = None) -> str:
     """Latest live version per natural key, then the latest as_of per ``per`` (the current observation).
 
     ``latest`` names a relation holding ``latest_sql(as_known_at)`` already evaluated (shared by all sources).
+    With a ``subject``, the statement filters on ``$subject`` (that subject, or its ``subject/...`` children).
     """
     latest = latest or f"({latest_sql(as_known_at)})"
-    where = f"report_type = '{report_type}'"
+    where = f"report_type = {_lit(report_type)}"
     if subject is not None:
-        where += " AND (subject_key = " + _lit(subject) + " OR starts_with(subject_key, " + _lit(subject + "/") + "))"
+        where += " AND (subject_key = $subject OR starts_with(subject_key, $subject || '/'))"
     return (f"SELECT * EXCLUDE (_cur) FROM (SELECT *, row_number() OVER (PARTITION BY {per} ORDER BY as_of DESC) "
             f"AS _cur FROM {latest} WHERE {where}) WHERE _cur = 1")
 
 
 def _lit(value: str) -> str:
+    """A constant of this module as an SQL literal (never a request value: those are bound)."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -155,16 +167,20 @@ def system_cost(as_known_at: str | None, subject: str | None = None, latest: str
     )
 
 
-def reporting_health(as_known_at: str | None, subject: str | None = None, latest: str | None = None) -> str:
-    """First-report timeliness, completeness of the latest report, revision counts (被害即報)."""
+def reporting_health(as_known_at: str | None, subject: str | None = None, latest: str | None = None,
+                     versions: str | None = None) -> str:
+    """First-report timeliness, completeness of the latest report, revision counts (被害即報).
+
+    ``versions`` replaces ``report_versions`` filtered by ``as_known_at`` (e.g. :data:`KNOWN_VERSIONS`).
+    """
     where = "report_type = 'disaster_damage'"
     if subject is not None:
-        where += f" AND subject_key = {_lit(subject)}"
+        where += " AND subject_key = $subject"
     status = " + ".join(f"(json_extract_string(field_status, '$.{f}') = 'reported')::INTEGER"
                         for f in REQUIRED_DAMAGE_FIELDS)
     falls = " OR ".join(f"{j_int(c)} < lag({j_int(c)}) OVER w" for c in _CUMULATIVE)
     return (
-        f"WITH v AS ({candidate_sql(as_known_at)} AND {where}), "
+        f"WITH v AS ({candidate_sql(None, versions) if versions else candidate_sql(as_known_at)} AND {where}), "
         "first AS (SELECT lg_code, min(received_at) AS first_received, "
         f"arg_min(coalesce(TRY_CAST({j_text('occurred_at')} AS TIMESTAMPTZ), as_of), received_at) AS aware_at "
         "FROM v GROUP BY lg_code), "
@@ -192,6 +208,12 @@ BUILDERS = {
 
 
 def base_sql(source: str, as_known_at: str | None = None, subject: str | None = None,
-             latest: str | None = None) -> str:
-    """The base relation of one source as known at ``as_known_at`` (ISO with offset; None = now)."""
+             latest: str | None = None, versions: str | None = None) -> str:
+    """The base relation of one source as known at ``as_known_at`` (ISO with offset; None = now).
+
+    ``versions``: a relation standing for ``report_versions`` as known at ``as_known_at`` (used by the sources
+    that read versions rather than ``latest``).
+    """
+    if source == "reporting_health":
+        return reporting_health(as_known_at, subject, latest, versions)
     return BUILDERS[source](as_known_at, subject, latest)

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from kiban.indicators import freshness
-from kiban.indicators.base import base_sql
+from kiban.indicators.base import KNOWN_VERSIONS, base_sql, params
 from kiban.indicators.catalogue import Indicator, catalogue
 from kiban.indicators.expected import expected_table, has_relation
 from registries.reports.versions import latest_sql
@@ -84,10 +84,15 @@ def _ensure_report_versions(con: duckdb.DuckDBPyConnection) -> None:
 
 def municipal_rows(con: duckdb.DuckDBPyConnection, sources: Iterable[str], as_known_at: str | None = None,
                    subject: str | None = None, expected: pa.Table | None = None) -> dict[str, Rows]:
-    """Per source: one dict per expected municipality with base columns and ``m:<id>`` / ``d:<id>`` measures."""
+    """Per source: one dict per expected municipality with base columns and ``m:<id>`` / ``d:<id>`` measures.
+
+    ``as_known_at`` and ``subject`` are bound as parameters (they come from requests).
+    """
     _ensure_report_versions(con)
     con.register("_kiban_expected", expected if expected is not None else expected_table(con))
-    con.register("_kiban_latest", con.execute(latest_sql(as_known_at)).to_arrow_table())
+    versions = KNOWN_VERSIONS if as_known_at is not None else None
+    latest = latest_sql(None, table=versions) if versions else latest_sql(None)
+    con.register("_kiban_latest", con.execute(latest, params(latest, as_known_at=as_known_at)).to_arrow_table())
     out: dict[str, Rows] = {}
     try:
         for source in dict.fromkeys(sources):
@@ -97,10 +102,10 @@ def municipal_rows(con: duckdb.DuckDBPyConnection, sources: Iterable[str], as_kn
             sql = (
                 "SELECT e.lg_code, e.prefecture_code, e.prefecture_name, e.name, b.lg_code IS NOT NULL AS reporting, "
                 f"b.* EXCLUDE (lg_code), {', '.join(measures)} "
-                f"FROM _kiban_expected e LEFT JOIN ({base_sql(source, as_known_at, subject, '_kiban_latest')}) b "
-                "ON e.lg_code = b.lg_code ORDER BY e.lg_code"
+                f"FROM _kiban_expected e LEFT JOIN ({base_sql(source, as_known_at, subject, '_kiban_latest', versions)})"
+                " b ON e.lg_code = b.lg_code ORDER BY e.lg_code"
             )
-            rel = con.execute(sql)
+            rel = con.execute(sql, params(sql, as_known_at=as_known_at, subject=subject))
             cols = [d[0] for d in rel.description]
             out[source] = [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
     finally:

@@ -47,9 +47,5 @@ def expected_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return bundled()
 
 
-def prefecture_names(expected: pa.Table) -> dict[str, str]:
-    return dict(zip(expected["prefecture_code"].to_pylist(), expected["prefecture_name"].to_pylist(), strict=True))
-
-
 def has_relation(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return _has(con, name)

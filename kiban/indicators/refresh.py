@@ -23,13 +23,13 @@ STORED_GRAINS = ("prefecture", "national")
 
 def _table(values: Sequence[Value], computed_at: datetime, as_known_at: datetime, snapshot_id: int | None
            ) -> pa.Table:
-    rows = [{"computed_at": computed_at, "as_known_at": as_known_at, "indicator_id": v.indicator_id,
-             "grain": v.grain, "area_code": v.area_code, "area_name": v.area_name, "value": v.value,
-             "unit": v.unit, "reported": v.reported, "reporting": v.reporting, "expected": v.expected,
-             "oldest_as_of": v.oldest_as_of, "latest_as_of": v.latest_as_of,
-             "latest_received_at": v.latest_received_at, "freshness": v.freshness, "snapshot_id": snapshot_id}
-            for v in values]
-    return pa.Table.from_pylist(rows, schema=INDICATOR_VALUES.arrow_schema())
+    rows = [INDICATOR_VALUES.row(
+        computed_at=computed_at, as_known_at=as_known_at, indicator_id=v.indicator_id, grain=v.grain,
+        area_code=v.area_code, area_name=v.area_name, value=v.value, unit=v.unit, reported=v.reported,
+        reporting=v.reporting, expected=v.expected, oldest_as_of=v.oldest_as_of, latest_as_of=v.latest_as_of,
+        latest_received_at=v.latest_received_at, freshness=v.freshness, snapshot_id=snapshot_id,
+    ) for v in values]  # built through the contract: a misspelled or missing column raises
+    return INDICATOR_VALUES.arrow_table(rows)
 
 
 def compute_table(paths: Paths, times: Sequence[datetime | None], grains: Sequence[str] = STORED_GRAINS

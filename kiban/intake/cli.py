@@ -28,16 +28,14 @@ def template(report_type: str, fmt: str, output: Path) -> None:
 
 def _describe(r) -> str:
     from kiban.intake.receipts import from_result
+    from kiban.load.model import describe
 
     rec = from_result(r)
     line = f"{rec.status.upper():24s} {r.source_file}  {r.load_id}  ({len(rec.report_ids)} reports)"
     if r.status == "duplicate":
         line += f"  [same content loaded before by {r.duplicate_of}]"
-    for e in r.errors[:20]:
-        where = f" row {e.get('row')}" if e.get("row") is not None else ""
-        where += f" {e.get('column')}" if e.get("column") else ""
-        value = f" value {e.get('value')!r}" if e.get("value") not in (None, "") else ""
-        line += f"\n    - {where.strip() or 'file'}: {e.get('message')} [{e.get('rule')}]{value}"
+    for e in r.errors[:20]:  # one line each: file, row, column, message, [rule], value
+        line += f"\n    - {describe(e)}"
     if len(r.errors) > 20:
         line += f"\n    ... {len(r.errors) - 20} more (see {r.quarantine_report})"
     for w in r.warnings[:5]:

@@ -67,12 +67,18 @@ class IntakeService:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.recent: deque[dict[str, Any]] = deque(maxlen=200)  # the last batches, for /v1/health and benches
+        #: sha256 -> first load id of report content already loaded: the immediate "duplicate" answer without
+        #: reading the ledger per request (the load itself re-checks the ledger, authoritatively)
+        self.loaded: dict[str, str] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     def start(self) -> IntakeService:
         """Recover what was queued before (a crash, a restart), then start the writer (and landing watcher)."""
         if self._threads:
             return self
+        # content loaded before (the immediate duplicate answer; in the cluster profile another replica's loads
+        # are found by the load itself, which records the duplicate)
+        self.loaded = ledger.processed(self.paths, "reports", ("loaded",))
         pending = [] if self.shared else self.queue.pending()  # shared: claimed like any waiting submission
         stored = {r["load_id"] for r in ledger.rows(self.paths, [q.submission_id for q in pending])}
         if stored:
@@ -111,10 +117,12 @@ class IntakeService:
     def ticket(self, submission_id: str) -> Ticket | None:
         return self._tickets.get(submission_id)
 
-    def waiting_with(self, sha256: str) -> str | None:
-        """The id of a submission of the same content waiting in this service, if any."""
+    def duplicate_of(self, q: Queued) -> str | None:
+        """The id of earlier content equal to ``q``'s: loaded before, or waiting in this service."""
+        if q.sha256 in self.loaded:
+            return self.loaded[q.sha256]
         for t in list(self._tickets.values()):
-            if t.queued.sha256 == sha256:
+            if t.queued.sha256 == q.sha256 and t.queued.submission_id != q.submission_id:
                 return t.queued.submission_id
         return None
 
@@ -234,6 +242,9 @@ class IntakeService:
 
     def _finish(self, tickets: Sequence[Ticket], results: Sequence[LoadResult]) -> None:
         self.queue.done([r.load_id for r in results])
+        for r in results:
+            if r.status == "loaded":
+                self.loaded.setdefault(r.sha256, r.load_id)
         for t, r in zip(tickets, results, strict=True):
             t.result = r
             t.done.set()

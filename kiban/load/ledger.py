@@ -51,18 +51,20 @@ def recorded(writer: LakeWriter, load_ids: Sequence[str]) -> dict[str, str]:
     return dict(rows)
 
 
-def processed(paths: Paths, source: str, statuses: tuple[str, ...] = ("loaded", "duplicate", "quarantined")
-              ) -> dict[str, str]:
-    """sha256 -> first load_id of every input of ``source`` with a load in ``statuses`` (read-only, views)."""
+def processed(paths: Paths, source: str, statuses: tuple[str, ...] = ("loaded", "duplicate", "quarantined"),
+              sha256s: Sequence[str] | None = None) -> dict[str, str]:
+    """sha256 -> first load_id of every input of ``source`` (or of those ``sha256s``) with a load in ``statuses``
+    (read-only, from the views)."""
     if not Lake(paths).readable():
         return {}
     con = Lake(paths).reader(spatial=False)
     try:
         if not has_relation(con, "loads"):
             return {}
+        only = "" if sha256s is None else " AND list_contains(?, sha256)"
         rows = con.execute(
-            "SELECT sha256, min(load_id) FROM loads WHERE source = ? AND list_contains(?, status) GROUP BY 1",
-            [source, list(statuses)]).fetchall()
+            f"SELECT sha256, min(load_id) FROM loads WHERE source = ? AND list_contains(?, status){only} GROUP BY 1",
+            [source, list(statuses), *([list(sha256s)] if sha256s is not None else [])]).fetchall()
     finally:
         con.close()
     return _pairs(rows)

@@ -30,6 +30,7 @@ import socket
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,9 @@ from kiban.load.model import Arrival, Item, LoadResult, Source, new_load_id
 from registries.errors import SourceError
 
 log = logging.getLogger(__name__)
+
+#: Renders the Data Docs of batched validations off the writer's path (one worker: pages are written in order).
+_DOCS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiban-data-docs")
 
 #: Staging folders older than this are left by a killed process and removed by the next batch.
 STALE_STAGING_SECONDS = 6 * 3600
@@ -74,6 +78,14 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def owned(folder: Path) -> Path:
+    """Create a staging folder that names this host and process (``.owner``), so the next sweep on this host
+    removes it as soon as this process is gone (killed before it could clean up) instead of hours later."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".owner").write_text(f"{socket.gethostname()}:{os.getpid()}")
+    return folder
 
 
 def sweep_staging(paths: Paths, *, older_than: float = STALE_STAGING_SECONDS) -> int:
@@ -132,15 +144,31 @@ def _findings(report: Any, blocking: bool) -> list[dict[str, Any]]:
         "file": report.source_file, "row": None, "column": c.column, "rule": c.name, "value": None}])]
 
 
-def _data_docs(paths: Paths, run: str, reports: list[Any], status: str) -> dict[str, str]:
+def _data_docs(paths: Paths, run: str, reports: list[Any], status: str,
+               run_time: datetime | None = None) -> dict[str, str]:
     """Great Expectations Data Docs of a validation (dataset -> page under ``/quality/``); never fails a load."""
     from quality.datadocs import build_for_load
 
     try:
-        return build_for_load(paths.home, run, reports, status)
+        return build_for_load(paths.home, run, reports, status, run_time)
     except Exception:  # noqa: BLE001 - the report pages are a view of the result, not part of the load
         log.exception("building Data Docs for %s failed", run)
         return {}
+
+
+def _planned_docs(run: str, reports: list[Any], run_time: datetime) -> dict[str, str]:
+    from quality.datadocs import planned_for_load
+
+    try:
+        return planned_for_load(run, reports, run_time)
+    except Exception:  # noqa: BLE001 - as _data_docs: a view of the result
+        log.exception("naming the Data Docs of %s failed", run)
+        return {}
+
+
+def settle_data_docs() -> None:
+    """Wait until the Data Docs pages queued so far are drawn (tests, and a process about to exit)."""
+    _DOCS.submit(lambda: None).result()
 
 
 def _apply_reports(result: LoadResult, reports: list[Any], pages: dict[str, str], home: Path) -> None:
@@ -165,7 +193,7 @@ def _validate(source: Source, items: list[Item], results: dict[str, LoadResult],
     context: dict[str, Path] = {}
     if source.context is not None and items:
         context = dict(source.context(items[0].paths, items, workroot / "_context"))
-    if source.batch_validation and len(items) > 1:
+    if source.batch_validation:
         groups: dict[str, list[tuple[Item, Any]]] = {}
         for item in items:
             for ds in item.staged.datasets:
@@ -181,7 +209,10 @@ def _validate(source: Source, items: list[Item], results: dict[str, LoadResult],
                     _validate_one(item, [ds], results[item.load_id], context)
                 continue
             reports, whole = reports
-            pages = _data_docs(items[0].paths, f"batch-{results[members[0][0].load_id].batch_id}", [whole], "batch")
+            # the batch's Data Docs page is named now and rendered on a worker thread: it never delays the reports
+            run, run_time = f"batch-{results[members[0][0].load_id].batch_id}", datetime.now(UTC)
+            pages = _planned_docs(run, [whole], run_time)
+            _DOCS.submit(_data_docs, items[0].paths, run, [whole], "batch", run_time)
             for (item, _), report in zip(members, reports, strict=True):
                 _apply_reports(results[item.load_id], [report], pages, item.paths.home)
         return
@@ -231,15 +262,25 @@ def _store(source: Source, writer: LakeWriter, items: list[Item], results: dict[
         results[item.load_id].rows = dict(counts_by_item.get(item.load_id, {}))
 
 
+def _append(lake: Lake, writer: LakeWriter, results: list[LoadResult], started: datetime, keys: dict[str, str],
+            arrivals: dict[str, Arrival]) -> None:
+    """The ledger rows of ``results`` in the open transaction, each rejected input's quarantine report written
+    first: a kill right after the commit never leaves a quarantined input without its report."""
+    for r in results:
+        if r.status == "quarantined":
+            r.quarantine_report = quarantine.write(lake.paths, r, arrivals[r.load_id])
+    ledger.append(writer, results, started, keys)
+
+
 def _commit(lake: Lake, source: Source, items: list[Item], results: list[LoadResult],
-            by_id: dict[str, LoadResult], started: datetime) -> None:
+            by_id: dict[str, LoadResult], started: datetime, arrivals: dict[str, Arrival]) -> None:
     """Store and record in one transaction. On a shared lake a conflicting concurrent commit (two loads replaced
     rows of one table) aborts it whole: the results are reset and the store runs again on the new snapshot,
     up to ``CONFLICT_RETRIES`` times (then :class:`LakeConflict` is raised: the input stays unprocessed)."""
     for attempt in range(CONFLICT_RETRIES):
         saved = [(r, r.status, dict(r.rows), list(r.errors), r.duplicate_of, dict(r.info)) for r in results]
         try:
-            _commit_once(lake, source, items, results, started)
+            _commit_once(lake, source, items, results, started, arrivals)
             return
         except LakeConflict as conflict:
             for r, status, rows, errors, duplicate_of, info in saved:
@@ -252,7 +293,7 @@ def _commit(lake: Lake, source: Source, items: list[Item], results: list[LoadRes
 
 
 def _commit_once(lake: Lake, source: Source, items: list[Item], results: list[LoadResult],
-                 started: datetime) -> None:
+                 started: datetime, arrivals: dict[str, Arrival]) -> None:
     by_id = {r.load_id: r for r in results}
     keys = {i.load_id: i.staged.content_key for i in items if i.staged.content_key}
     with lake.writer() as writer:
@@ -263,7 +304,7 @@ def _commit_once(lake: Lake, source: Source, items: list[Item], results: list[Lo
             if r.load_id in known:
                 r.status, r.rows, r.info["already_recorded"] = known[r.load_id], {}, True
         _store(source, writer, [i for i in items if i.load_id not in known], by_id)
-        ledger.append(writer, [r for r in results if r.load_id not in known], started, keys)
+        _append(lake, writer, [r for r in results if r.load_id not in known], started, keys, arrivals)
 
 
 def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake: Lake | None = None
@@ -277,10 +318,11 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
     started = datetime.now(UTC)
     results = [_result(source, a, batch_id) for a in arrivals]
     by_id = {r.load_id: r for r in results}
+    arrival_of = {r.load_id: a for a, r in zip(arrivals, results, strict=True)}
     if len(by_id) != len(results):
         raise ValueError("two arrivals of one batch carry the same load_id")
 
-    done = ledger.processed(paths, source.name, ("loaded",))
+    done = ledger.processed(paths, source.name, ("loaded",), [a.raw.sha256 for a in arrivals])
     first: dict[str, str] = {}
     todo = []
     for arrival, result in zip(arrivals, results, strict=True):
@@ -292,9 +334,7 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
         todo.append((arrival, result))
 
     sweep_staging(paths)
-    workroot = paths.staging / f"batch-{batch_id}"
-    workroot.mkdir(parents=True, exist_ok=True)
-    (workroot / ".owner").write_text(f"{socket.gethostname()}:{os.getpid()}")
+    workroot = owned(paths.staging / f"batch-{batch_id}")
     t0 = time.perf_counter()
     try:
         items = _stage(source, todo, workroot, paths)
@@ -304,23 +344,25 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
         t2 = time.perf_counter()
         valid = [i for i in items if by_id[i.load_id].status == "loaded"]
         try:
-            _commit(lake, source, valid, results, by_id, started)
+            _commit(lake, source, valid, results, by_id, started, arrival_of)
         except Exception as batch_error:  # noqa: BLE001 - isolate: retry each arrival alone
             log.exception("storing batch %s failed; storing each arrival alone", batch_id)
-            _store_each(lake, source, valid, results, by_id, started, batch_error)
+            _store_each(lake, source, valid, results, by_id, started, batch_error, arrival_of)
         t3 = time.perf_counter()
     finally:
         shutil.rmtree(workroot, ignore_errors=True)
     seconds = {"stage": round(t1 - t0, 3), "validate": round(t2 - t1, 3), "store": round(t3 - t2, 3)}
     for arrival, result in zip(arrivals, results, strict=True):
         result.info.setdefault("seconds", seconds)
-        if result.status == "quarantined":
+        if result.status == "quarantined" and result.quarantine_report is None and \
+                not result.info.get("already_recorded"):
             result.quarantine_report = quarantine.write(paths, result, arrival)
     return results
 
 
 def _store_each(lake: Lake, source: Source, valid: list[Item], results: list[LoadResult],
-                by_id: dict[str, LoadResult], started: datetime, batch_error: BaseException) -> None:
+                by_id: dict[str, LoadResult], started: datetime, batch_error: BaseException,
+                arrivals: dict[str, Arrival]) -> None:
     """After a failed batch store: every arrival in its own transaction; one that fails alone is quarantined."""
     for r in results:  # the failed transaction stored nothing
         if r.status == "loaded":
@@ -331,7 +373,7 @@ def _store_each(lake: Lake, source: Source, valid: list[Item], results: list[Loa
         try:
             if len(valid) == 1:  # it failed alone already
                 raise batch_error
-            _commit(lake, source, [item], [result], by_id, started)
+            _commit(lake, source, [item], [result], by_id, started, arrivals)
             continue
         except SourceError as e:
             _reject(result, [e.to_dict()])
@@ -343,15 +385,16 @@ def _store_each(lake: Lake, source: Source, valid: list[Item], results: list[Loa
         result.rows = {}
         settled.append(result)
     if settled:
-        _append_ledger(lake, settled, started)
+        _append_ledger(lake, settled, started, arrivals)
 
 
-def _append_ledger(lake: Lake, results: list[LoadResult], started: datetime) -> None:
-    """Ledger rows alone (appends: on a shared lake only the first creation of ``loads`` can conflict)."""
+def _append_ledger(lake: Lake, results: list[LoadResult], started: datetime, arrivals: dict[str, Arrival]) -> None:
+    """Ledger rows alone, with the quarantine reports (appends: on a shared lake only the first creation of
+    ``loads`` can conflict)."""
     for attempt in range(CONFLICT_RETRIES):
         try:
             with lake.writer() as writer:
-                ledger.append(writer, results, started, {})
+                _append(lake, writer, results, started, {}, arrivals)
             return
         except LakeConflict:
             if attempt + 1 >= CONFLICT_RETRIES:
@@ -375,7 +418,5 @@ def record_unprocessed(paths: Paths, source: Source, rejected: Sequence[tuple[Ar
         _reject(result, errors)
         results.append(result)
     if results:
-        _append_ledger(lake, results, started)
-        for (arrival, _), result in zip(rejected, results, strict=True):
-            result.quarantine_report = quarantine.write(paths, result, arrival)
+        _append_ledger(lake, results, started, {r.load_id: a for (a, _), r in zip(rejected, results, strict=True)})
     return results

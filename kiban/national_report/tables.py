@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kiban.config import Paths
-from kiban.indicators.base import current_sql, j_int, j_text
+from kiban.indicators.base import current_sql, j_int, j_text, params
 from kiban.indicators.compute import coverage_statement
 from kiban.indicators.expected import expected_table
 from kiban.lake import Lake
@@ -106,16 +106,15 @@ def disaster_figures(paths: Paths, as_of: str, subject: str) -> DisasterFigures:
     cols = ", ".join(f"{j_int(c.name) if c.type == 'int64' else 'TRY_CAST(' + j_text(c.name) + ' AS DOUBLE)'}"
                      f" AS {c.name}" for c in DISASTER_ITEMS)
     # one current observation per municipality (the latest as_of of this disaster)
-    cur = current_sql("disaster_damage", as_of, subject, per="lg_code")
+    cur = current_sql("disaster_damage", as_of, subject, per="lg_code")  # the subject is bound: $subject
     with _connection(paths) as con:
         exp = expected_table(con)
         con.register("_exp", exp)
-        data = con.execute(
-            f"SELECT e.prefecture_code, d.lg_code, d.as_of, d.hq_type, d.hq_status, "
-            f"{', '.join(c.name for c in DISASTER_ITEMS)} FROM (SELECT lg_code, as_of, "
-            f"{j_text('hq_type')} AS hq_type, {j_text('hq_status')} AS hq_status, {cols} FROM ({cur})) d "
-            "JOIN _exp e USING (lg_code)"
-        ).fetchall()
+        sql = (f"SELECT e.prefecture_code, d.lg_code, d.as_of, d.hq_type, d.hq_status, "
+               f"{', '.join(c.name for c in DISASTER_ITEMS)} FROM (SELECT lg_code, as_of, "
+               f"{j_text('hq_type')} AS hq_type, {j_text('hq_status')} AS hq_status, {cols} FROM ({cur})) d "
+               "JOIN _exp e USING (lg_code)")
+        data = con.execute(sql, params(sql, subject=subject)).fetchall()
         prefs = _prefectures(exp)
         codes = exp["prefecture_code"].to_pylist()
     areas = [None, *(code for code, _ in prefs)]

@@ -25,7 +25,8 @@ from kiban.duck import quote_ident
 from kiban.lake import Lake
 from schemas.contract import Contract
 
-_CURSOR = re.compile(r"^(-?\d+)(?:\.(\d+))?$")
+#: ASCII digits only, at most 18 each (a BIGINT snapshot id / OFFSET; no 5,000-digit int() that raises ValueError)
+_CURSOR = re.compile(r"(-1|[0-9]{1,18})(?:\.([0-9]{1,18}))?")
 
 
 class CursorExpired(LookupError):
@@ -52,9 +53,9 @@ class Cursor:
     def parse(cls, text: str | None) -> Cursor:
         if text is None or text == "":
             return cls(-1)
-        m = _CURSOR.match(text.strip())
+        m = _CURSOR.fullmatch(text.strip())
         if not m:
-            raise BadCursor(f"invalid cursor {text!r}: expected a snapshot id such as 42 (or 42.100)")
+            raise BadCursor(f"invalid cursor {text[:40]!r}: expected a snapshot id such as 42 (or 42.100)")
         return cls(int(m.group(1)), int(m.group(2) or 0))
 
 

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,6 @@ from kiban.archive import sha256_file
 from schemas.contract import Contract
 
 MANIFEST_FORMAT = "kiban-release/1"
-
-
-
 
 
 def file_entry(root: Path, path: Path, rows: int | None = None, dataset: str | None = None) -> dict[str, Any]:
@@ -89,7 +85,3 @@ def verify(root: Path, manifest: dict[str, Any]) -> list[Mismatch]:
 
 def dumps(manifest: dict[str, Any]) -> bytes:
     return json.dumps(manifest, ensure_ascii=False, indent=1, default=str).encode("utf-8")
-
-
-def dataset_files(manifest: dict[str, Any], dataset: str) -> Iterable[dict[str, Any]]:
-    return (f for f in manifest["files"] if f.get("dataset") == dataset and f["path"].endswith(".parquet"))

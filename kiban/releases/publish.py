@@ -25,6 +25,7 @@ import duckdb
 
 from kiban.config import Paths
 from kiban.lake import Lake
+from kiban.load.runner import owned
 from kiban.releases import checks, manifest, objectstore, views
 from kiban.releases.retention import RetentionPolicy, expired
 from kiban.releases.store import LATEST_DB, MANIFEST, ReleaseStore, write_atomic
@@ -65,10 +66,15 @@ def _publish_lock(store: ReleaseStore) -> Iterator[None]:
 
 
 def publishable(con: duckdb.DuckDBPyConnection, contracts: Mapping[str, Contract]) -> list[str]:
-    """Lake tables (views) that have a public contract."""
+    """Lake tables (views) that have a public contract; a dataset that is a view over others (``derived_sql``,
+    e.g. ``report_submissions`` over the ledger) only once it has rows."""
+    from kiban.duck import quote_ident
+
     names = [r[0] for r in con.execute(
         "SELECT view_name FROM duckdb_views() WHERE NOT internal ORDER BY 1").fetchall()]
-    return [n for n in names if n in contracts and contracts[n].group not in PRIVATE_GROUPS]
+    public = [n for n in names if n in contracts and contracts[n].group not in PRIVATE_GROUPS]
+    return [n for n in public if contracts[n].derived_sql is None
+            or con.execute(f"SELECT EXISTS (SELECT 1 FROM {quote_ident(n)})").fetchone()[0]]
 
 
 def _snapshot(con: duckdb.DuckDBPyConnection, lake: Lake) -> dict[str, Any]:
@@ -137,6 +143,7 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
 
     with _publish_lock(store):
         store.sweep()
+        lake.repair_views()  # a writer killed after its commit: publish the views of that commit, not the catalog
         con = lake.reader()
         try:
             snapshot = _snapshot(con, lake)
@@ -146,7 +153,7 @@ def publish(paths: Paths, *, contracts: Mapping[str, Contract] | None = None,
             raise
         total = len(names) + FIXED_STEPS + (remote is not None)
         incoming = store.new_incoming()
-        workdir = paths.staging / f"release-checks-{incoming.name[10:]}"
+        workdir = owned(paths.staging / f"release-checks-{incoming.name[10:]}")
         try:
             _step("incoming")
             written: dict[str, list[dict[str, Any]]] = {}

@@ -62,10 +62,6 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def write_json_atomic(path: Path, payload: Any) -> None:
-    write_atomic(path, json.dumps(payload, ensure_ascii=False, indent=1, default=str).encode("utf-8"))
-
-
 @dataclass(frozen=True)
 class ReleaseStore:
     """The releases folder of one ``KIBAN_HOME``."""

@@ -17,17 +17,7 @@ from kiban.serve.http import json_bytes, problem
 
 def routes(paths: Paths) -> list[Route]:
     async def dataset_changes(request: Request) -> Response:
-        """
-        summary: Change feed of a dataset after a cursor (DuckLake snapshot id), paged
-        parameters:
-          - {name: since, in: query, schema: {type: string}, description: cursor from next_cursor or a snapshot id}
-          - {name: limit, in: query, schema: {type: integer, default: 1000}}
-        responses:
-          200:
-            description: changes, next_cursor, has_more
-          410:
-            description: cursor older than the retained history
-        """
+        """Change feed of a dataset after a cursor, paged (see kiban.serve.openapi)."""
         from kiban.serve.catalog import public_contracts
 
         name = request.path_params["dataset"]

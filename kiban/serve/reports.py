@@ -36,7 +36,6 @@ from kiban.intake.identity import Authenticator, Identity, Refusal, credential_k
 from kiban.intake.oidc import verifier_from_env
 from kiban.intake.queue import SUBMISSION_ID, Queued
 from kiban.intake.tokens import TokenStore
-from kiban.load import ledger
 from kiban.serve.http import json_bytes, problem
 from registries.errors import SourceError
 from registries.reports.load import authorise
@@ -82,27 +81,29 @@ async def _payload(request: Request, body: bytes) -> tuple[bytes, str] | Respons
     return body, name
 
 
-def quick_check(q: Queued, data: bytes, identity: dict[str, Any]) -> tuple[int, str, list[dict], list[str]]:
+def quick_check(q: Queued, data: bytes, identity: dict[str, Any]
+                ) -> tuple[int, str, list[dict], list[str], list[str]]:
     """The load's own parse and authorisation, for an immediate answer (the load decides again, authoritatively).
 
-    Returns (HTTP status, status word, reasons, report ids).
+    Returns (HTTP status, status word, reasons, report ids, the 団体コード reported for).
     """
     try:
         subs = parse(data, q.original_name, received_at=datetime.fromisoformat(q.received_at), channel="api",
                      max_bytes=MAX_BYTES)
     except SourceError as e:
-        return 422, "rejected", [e.to_dict()], []
+        return 422, "rejected", [e.to_dict()], [], []
     except Exception as e:  # noqa: BLE001 - whatever the bytes do, the answer is a 422, never a 500
         return 422, "rejected", [{"file": q.original_name, "row": None, "column": None, "rule": "unreadable",
-                                  "value": None, "message": f"the submission cannot be read: {type(e).__name__}"}], []
+                                  "value": None, "message": f"the submission cannot be read: {type(e).__name__}"}], [], []
     ids = [str(s.envelope.get("report_id")) for s in subs]
+    lgs = sorted({str(s.envelope.get("lg_code")) for s in subs if s.envelope.get("lg_code")})
     if not subs:
         return 422, "rejected", [{"file": q.original_name, "row": None, "column": None, "rule": "empty",
-                                  "value": None, "message": "the file holds no report"}], ids
+                                  "value": None, "message": "the file holds no report"}], ids, lgs
     denied = authorise(subs, identity, q.original_name)
     if denied:
-        return 403, "rejected", denied, ids
-    return 202, "accepted", [], ids
+        return 403, "rejected", denied, ids, lgs
+    return 202, "accepted", [], ids, lgs
 
 
 def _answer(q: Queued, status: str, reasons: list[dict], warnings: list[dict], report_ids: list[str]) -> dict:
@@ -166,13 +167,6 @@ def routes(paths: Paths) -> list[Route]:
         while len(recent) > _RECENT:
             recent.popitem(last=False)
 
-    def duplicate_of(intake: Any, q: Queued) -> str | None:
-        waiting = intake.waiting_with(q.sha256)
-        if waiting is not None:
-            return waiting
-        done = [r for r in ledger.rows(paths, source="reports", sha256=q.sha256) if r["status"] == "loaded"]
-        return done[0]["load_id"] if done else None
-
     async def submit(request: Request) -> Response:
         return await audited("submit", request, lambda who, facts: _submit(request, who, facts))
 
@@ -196,16 +190,15 @@ def routes(paths: Paths) -> list[Route]:
         q = await asyncio.to_thread(intake.queue.put_bytes, data, safe_filename(name), channel="api",
                                     submitted_by=identity, received_at=datetime.now(UTC))
         facts.update(submission_id=q.submission_id, sha256=q.sha256)
-        first = await asyncio.to_thread(duplicate_of, intake, q)
-        code, status, reasons, ids = await asyncio.to_thread(quick_check, q, data, identity)
-        facts["reason"] = reasons[0].get("rule") if reasons else status
+        first = intake.duplicate_of(q)
+        code, status, reasons, ids, lgs = await asyncio.to_thread(quick_check, q, data, identity)
+        facts.update(reason=reasons[0].get("rule") if reasons else status, lg_codes=lgs)
         remember(ids, q.submission_id)
         ticket = intake.submit(q)
         if request.query_params.get("wait") in ("1", "true"):
             await asyncio.to_thread(ticket.done.wait, 120)
             if ticket.result is not None:
                 final = receipts.from_result(ticket.result)
-                facts["lg_codes"] = final.lg_codes
                 word = {"quarantined": "rejected"}.get(final.status, final.status)
                 if final.status == "duplicate":
                     code, facts["reason"] = 200, "duplicate"

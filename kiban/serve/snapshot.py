@@ -103,11 +103,11 @@ def snapshot_response(request: Request, svc: IndicatorService) -> Response:
     area = parse_area(q.get("pref"), q.get("lg_code"))
     at = parse_time(q.get("as_of"), "as_of")
     computed = svc.rows(at, q.get("subject"))
-    key = ("snapshot", rtype, area, fmt, encoding)
-    hit = computed.rendered.get(key)
+    key = ("snapshot", rtype, area, fmt, encoding, at)
+    hit = computed.rendering(key)
     if hit is None:
         hit = _render_snapshot(svc, computed, rtype, area, fmt, encoding, at)
-        computed.rendered[key] = hit
+        computed.remember(key, hit)
     body, media, headers = hit
     if body is None:
         return problem(404, "Unknown area", f"no expected municipality in {area!r}")
@@ -176,55 +176,16 @@ def routes(paths: Paths) -> list[Route]:
         return endpoint
 
     def snapshot(request: Request) -> Response:
-        """
-        summary: Latest situational snapshot of one report type for an area (全国, 都道府県 or 市区町村)
-        description: >-
-          Body carries as_of (oldest among reporting municipalities), generated_at, coverage ("k of n
-          municipalities reported; oldest as_of ...") and freshness (fresh/due/overdue), the area's indicator
-          values, the reporting municipalities and the silent ones. as_of= answers "as known at T".
-        parameters:
-          - {name: type, in: query, required: true, schema: {type: string, enum: [disaster_damage, shelter_status,
-             population_monthly, system_migration, system_cost]}}
-          - {name: pref, in: query, schema: {type: string, pattern: "^[0-9]{2}$"}}
-          - {name: lg_code, in: query, schema: {type: string, pattern: "^[0-9]{6}$"}}
-          - {name: format, in: query, schema: {type: string, enum: [json, csv, geojson, parquet], default: json}}
-          - {name: encoding, in: query, schema: {type: string, enum: [utf-8, sjis], default: utf-8},
-             description: CSV only; sjis = Shift_JIS (CP932) for Excel}
-          - {name: as_of, in: query, schema: {type: string, format: date-time},
-             description: "as known at T: only reports received at or before T"}
-          - {name: subject, in: query, schema: {type: string}, description: restrict to one 災害ID / subject_key}
-        responses:
-          200: {description: the snapshot}
-          304: {description: not modified (If-None-Match / If-Modified-Since)}
-          400: {description: bad parameter (problem+json)}
-        """
+        """The snapshot of one report type for an area (see kiban.serve.openapi)."""
         return guarded(snapshot_response)(request)
 
     def indicators(request: Request) -> Response:
-        """
-        summary: The indicator catalogue (id, names, definition, SQL, unit, grains, source types, freshness SLA)
-        responses:
-          200: {description: catalogue}
-        """
+        """The indicator catalogue."""
         return json_response(request, {"indicators": [i.to_dict() for i in catalogue()]},
                              svc.reader.last_modified())
 
     def indicator(request: Request) -> Response:
-        """
-        summary: One indicator for an area, now or as known at T, with its time series
-        parameters:
-          - {name: indicator_id, in: path, required: true, schema: {type: string}}
-          - {name: grain, in: query, schema: {type: string, enum: [national, prefecture, municipality]}}
-          - {name: area, in: query, schema: {type: string}, description: prefecture code or lg_code}
-          - {name: from, in: query, schema: {type: string, format: date-time}}
-          - {name: to, in: query, schema: {type: string, format: date-time}}
-          - {name: as_of, in: query, schema: {type: string, format: date-time}}
-        responses:
-          200: {description: "current value (coverage, oldest as_of, freshness) and series"}
-          304: {description: not modified}
-          400: {description: bad parameter}
-          404: {description: unknown indicator or area}
-        """
+        """One indicator for an area, now or as known at T, with its series."""
         return guarded(indicator_response)(request)
 
     return [Route("/v1/snapshot", snapshot), Route("/v1/indicators", indicators),

@@ -81,7 +81,7 @@ def batch_metadata(results: list[LoadResult]) -> dict[str, dg.MetadataValue]:
 intake_job = dg.define_asset_job("reports_intake_job", selection=dg.AssetSelection.assets(reports_intake))
 
 
-@dg.sensor(job=intake_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING,
+@dg.sensor(job=intake_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.STOPPED,
            description="All ready files in KIBAN_HOME/landing/ -> one reports_intake run.")
 def reports_landing_sensor(context: dg.SensorEvaluationContext, lake: LakeResource):
     files = landing.scan(lake.paths())

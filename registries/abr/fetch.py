@@ -36,6 +36,7 @@ import httpx
 
 from kiban.archive import RawArchive, RawObject
 from kiban.config import Paths
+from kiban.load.runner import owned
 from registries.abr.catalog import Resource, parse_catalog, select
 from registries.abr.sets import SCOPE_ORDER, abr_name, build_sets, load_order, write_set
 
@@ -220,7 +221,7 @@ def archive_sets(paths: Paths, files: dict[Path, str]) -> list[RawObject]:
     """Group ``files`` (path -> where it came from) into sets and archive each set zip (unchanged: same sha256)."""
     archive = RawArchive(paths.raw)
     paths.staging.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=paths.staging, prefix="abr-sets-"))
+    tmp = owned(Path(tempfile.mkdtemp(dir=paths.staging, prefix="abr-sets-")))
     origins = {p.resolve(): origin for p, origin in files.items()}
     try:
         return [archive.put_file(write_set(s, tmp), source=origins.get(s.master, str(s.master)))
@@ -242,7 +243,7 @@ def archive_targets(paths: Paths, targets: Iterable[str], *, client: httpx.Clien
 
     files: dict[Path, str] = {}
     others: list[tuple[Path, str]] = []
-    tmp = Path(tempfile.mkdtemp(dir=paths.ensure().staging, prefix="abr-in-"))
+    tmp = owned(Path(tempfile.mkdtemp(dir=paths.ensure().staging, prefix="abr-in-")))
     try:
         for target in targets:
             if target.startswith(("http://", "https://")):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quality.rules import Rule
+from quality.rules import Rule, plain_text_rule
 from registries.abr.coords import LAT_RANGE, LON_RANGE
 from registries.municipalities.codes import lg_code_valid_sql
 from schemas.abr import ABR_CONTRACTS
@@ -99,6 +99,10 @@ def rules_for(dataset: str) -> tuple[Rule, ...]:
             ),
             column="real_prop_num",
         ))
+    text = [c.name for c in contract.columns if c.type == "string" and c.pattern is None and c.codes is None
+            and not c.name.endswith(("_id", "_code", "_date"))]
+    if text:
+        rules.append(plain_text_rule(text))
     return tuple(rules + _code_set_rules(contract))
 
 

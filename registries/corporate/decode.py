@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from registries.errors import SourceError
+from registries.zipguard import check_zip
 
 CHUNK = 8 * 1024 * 1024
 SAMPLE = 256 * 1024
@@ -75,7 +76,8 @@ def _pick_member(zf: zipfile.ZipFile, zip_path: Path) -> zipfile.ZipInfo:
 def open_source(path: Path) -> Iterator[Opened]:
     """Open ``path`` (a 全件/差分 zip or a bare CSV) and yield the CSV byte stream.
 
-    Raises SourceError ``empty``, ``not_a_zip`` (e.g. an HTML error page saved as .zip), ``truncated_zip``.
+    Raises SourceError ``empty``, ``not_a_zip`` (e.g. an HTML error page saved as .zip), ``truncated_zip``,
+    ``zip_bomb`` / ``unsafe_member_name`` (:mod:`registries.zipguard`).
     """
     label = path.name
     if path.stat().st_size == 0:
@@ -89,6 +91,7 @@ def open_source(path: Path) -> Iterator[Opened]:
             raise SourceError(label, f"zip is truncated or corrupt ({exc}); re-download it",
                               rule="truncated_zip") from None
         with zf:
+            check_zip(zf, label)
             info = _pick_member(zf, path)
             if info.file_size == 0:
                 raise SourceError(label, f"{info.filename} inside the zip is empty", rule="empty")

@@ -1,6 +1,6 @@
 """国税庁 法人番号 into the lake: events appended, current state derived, 全件 reconciled.
 
-Semantics (DESIGN.md §4, formats §1.4):
+Semantics (docs/stack.md §7, docs/formats/base-registries.md §1.4):
 - ``corporate_events`` keeps every row of every 全件/差分 file and Web-API response (append-only, with lineage).
 - ``corporations`` holds one row per corporate number: among rows with 最新履歴 ``latest = '1'`` the one with the
   greatest 更新年月日 (ties: the later load, then the greater 一連番号). A 削除 (process 99) removes the number

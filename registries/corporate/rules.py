@@ -102,6 +102,13 @@ NO_CONTROL_CHARACTERS = Rule(
     violation=" OR ".join(f"regexp_matches({c}, '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]')" for c in _TEXT_FIELDS),
 )
 
+#: 商号 is at most 150 characters (formats §1.2); no published name or address comes near 1,000.
+TEXT_LENGTH = Rule(
+    name="text_length",
+    description="商号・所在地などの文字列項目は 1,000 文字以内 (商号は最大 150 文字; それを大きく超える値は破損)",
+    violation=" OR ".join(f"length({c}) > 1000" for c in _TEXT_FIELDS),
+)
+
 CORPORATE_EVENT_RULES: tuple[Rule, ...] = (
     CORPORATE_NUMBER_CHECK_DIGIT,
     SUCCESSOR_CHECK_DIGIT,
@@ -111,6 +118,7 @@ CORPORATE_EVENT_RULES: tuple[Rule, ...] = (
     SEQUENCE_NUMBER_UNIQUE,
     CLOSE_DATE_CONSISTENT,
     NO_CONTROL_CHARACTERS,
+    TEXT_LENGTH,
 )
 
 

@@ -57,6 +57,9 @@ def stage(raw: RawObject, workdir: Path, load_id: str = "") -> Staged:
         body = json.loads(raw.path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SourceError(raw.original_name, f"not UTF-8 JSON: {exc}", rule="not_json") from exc
+    except RecursionError:
+        raise SourceError(raw.original_name, "JSON is nested too deeply for a GeoJSON FeatureCollection",
+                          rule="json_depth") from None
     if not isinstance(body, dict) or body.get("type") != "FeatureCollection":
         raise SourceError(raw.original_name, "not a GeoJSON FeatureCollection", rule="not_geojson")
     rows = rows_from_collection(body, **request)

@@ -92,7 +92,7 @@ def rows_from_collection(
             "price_classification": _classification(props, price_classification),
             "prefecture_code": _code(props.get("prefecture_code"), 2),
             "city_code": city,
-            "lg_code": with_check_digit(city) if city and re.fullmatch(r"\d{5}", city) else None,
+            "lg_code": with_check_digit(city) if city and re.fullmatch(r"[0-9]{5}", city) else None,
             "price_per_sqm": _int(props.get("u_current_years_price_ja")),
             "last_years_price": _int(props.get("last_years_price")),
             "year_on_year_change_rate": parse_number(props.get("year_on_year_change_rate")),

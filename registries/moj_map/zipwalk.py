@@ -20,6 +20,8 @@ from registries.errors import SourceError
 from registries.zipguard import check_zip
 
 _SPOOL_BYTES = 64 * 1024 * 1024
+#: Published files nest one level (a zip of zips); deeper nesting is refused before it is unpacked.
+MAX_DEPTH = 4
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
@@ -32,7 +34,10 @@ def _member_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
-def _walk_zip(zf: zipfile.ZipFile, prefix: str) -> Iterator[tuple[str, IO[bytes]]]:
+def _walk_zip(zf: zipfile.ZipFile, prefix: str, depth: int = 1) -> Iterator[tuple[str, IO[bytes]]]:
+    if depth > MAX_DEPTH:
+        raise SourceError(prefix, f"zips nested more than {MAX_DEPTH} deep (published files nest one level)",
+                          rule="zip_too_deep")
     for info in sorted(check_zip(zf, prefix), key=lambda i: i.filename):
         if info.is_dir():
             continue
@@ -52,7 +57,7 @@ def _walk_zip(zf: zipfile.ZipFile, prefix: str) -> Iterator[tuple[str, IO[bytes]
                 except zipfile.BadZipFile as exc:
                     raise SourceError(label, f"nested member is not a zip: {exc}", rule="not_a_zip") from exc
                 with inner:
-                    yield from _walk_zip(inner, label)
+                    yield from _walk_zip(inner, label, depth + 1)
 
 
 def iter_xml(path: str | Path) -> Iterator[tuple[str, IO[bytes]]]:

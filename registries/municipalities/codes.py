@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 
 _WEIGHTS = (6, 5, 4, 3, 2)
-_FIVE = re.compile(r"\d{5}")
-_SIX = re.compile(r"\d{6}")
+_FIVE = re.compile(r"[0-9]{5}")  # ASCII digits only, as the SQL forms (\d would take ０-９, ٣)
+_SIX = re.compile(r"[0-9]{6}")
 
 
 def check_digit(code5: str) -> int:
@@ -64,7 +64,7 @@ def to_lg_code(code: str, city: str | None = None) -> str:
     code = code.strip()
     if city is not None:
         city = city.strip()
-        if not (re.fullmatch(r"\d{1,2}", code) and re.fullmatch(r"\d{1,3}", city)):
+        if not (re.fullmatch(r"[0-9]{1,2}", code) and re.fullmatch(r"[0-9]{1,3}", city)):
             raise ValueError(f"not a 都道府県コード + 市区町村コード pair: {code!r}, {city!r}")
         return with_check_digit(code.zfill(2) + city.zfill(3))
     if _SIX.fullmatch(code):
@@ -73,7 +73,7 @@ def to_lg_code(code: str, city: str | None = None) -> str:
         return code
     if _FIVE.fullmatch(code):
         return with_check_digit(code)
-    if re.fullmatch(r"\d{2}", code):
+    if re.fullmatch(r"[0-9]{2}", code):
         return with_check_digit(code + "000")
     raise ValueError(f"not a 団体コード form: {code!r}")
 

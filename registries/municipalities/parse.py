@@ -14,6 +14,7 @@ merged in, so abolished codes stay resolvable.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, fields, replace
@@ -112,10 +113,13 @@ def _sheet_rows(file: str, sheet: xlrd.sheet.Sheet) -> list[tuple[int, str, str,
 def read_master(path: str | Path) -> list[Municipality]:
     """The 団体 of the 総務省 file: prefectures, 市区町村 (incl. 北方領土) and 政令市の区, in file order."""
     path = Path(path)
+    notes = io.StringIO()  # xlrd's own warnings (truncation, ...) go into the error, not onto stdout
     try:
-        book = xlrd.open_workbook(str(path))
-    except xlrd.XLRDError as exc:
-        raise SourceError(path.name, f"not a legacy Excel (.xls) file: {exc}", rule="not_xls") from exc
+        book = xlrd.open_workbook(str(path), logfile=notes)
+    except Exception as exc:  # noqa: BLE001 - xlrd raises IndexError, AssertionError, ... on damaged files
+        said = " ".join(line.strip(" *") for line in notes.getvalue().splitlines()[:2])
+        raise SourceError(path.name, f"not a readable legacy Excel (.xls) file: {type(exc).__name__}: {exc}"
+                                     + (f" ({said})" if said else ""), rule="not_xls") from None
     if book.nsheets < 2:
         raise SourceError(path.name, f"expected 2 sheets, found {book.nsheets}", rule="sheet_count")
     main, designated = book.sheet_by_index(0), book.sheet_by_index(1)

@@ -70,16 +70,19 @@ def parse_timestamp(raw: object) -> datetime | None:
         try:
             dt = datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0),
                           int((frac or "0").ljust(6, "0")))
-        except ValueError:
+            if off:
+                off = "+00:00" if off == "Z" else off
+                sign = 1 if off[0] == "+" else -1
+                digits = off[1:].replace(":", "")
+                dt = dt.replace(tzinfo=timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))))
+        except ValueError:  # 2026-02-30, 24:00, an offset of 24 hours or more
             return None
-        if off:
-            off = "+00:00" if off == "Z" else off
-            sign = 1 if off[0] == "+" else -1
-            digits = off[1:].replace(":", "")
-            dt = dt.replace(tzinfo=timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))))
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=JST)
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:  # 0001-01-01 00:00 JST is before datetime.min in UTC
+        return None
 
 
 def parse_date(raw: object) -> date | None:

@@ -7,6 +7,7 @@ None means still active.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 
@@ -14,6 +15,7 @@ LgEntry = tuple[date | None, date | None, str]
 LgMaster = Mapping[str, LgEntry] | Callable[[str], LgEntry | None]
 
 _WEIGHTS = (6, 5, 4, 3, 2)
+_SIX = re.compile(r"[0-9]{6}")
 
 
 def check_digit(first5: str) -> int:
@@ -22,7 +24,8 @@ def check_digit(first5: str) -> int:
 
 
 def is_well_formed(code: str | None) -> bool:
-    return bool(code) and len(code) == 6 and code.isdigit() and check_digit(code[:5]) == int(code[5])
+    """6 ASCII digits with a correct 検査数字 (``str.isdigit`` would also take ０-９ and ², which crashed ``int``)."""
+    return isinstance(code, str) and _SIX.fullmatch(code) is not None and check_digit(code[:5]) == int(code[5])
 
 
 def prefecture_code(code: str) -> str:

@@ -19,20 +19,35 @@ def _pick(rows: list[tuple[str, date | None, date | None, str]]) -> dict[str, Lg
     return out
 
 
+#: (home, the municipalities view's definition) -> master: the views file's view names the table's data files, so
+#: it changes exactly when the master does (not on every commit of other tables). A reader of a shared catalog
+#: (cluster profile) has a view that names no files: it is read every time.
+_CACHE: dict[tuple[str, str], dict[str, LgEntry]] = {}
+
+
 def _from_lake(paths: Paths) -> dict[str, LgEntry] | None:
     from kiban.lake import Lake
+    from kiban.load.ledger import has_relation
 
     if not Lake(paths).readable():
         return None
-
-    con = Lake(paths).reader()
+    con = Lake(paths).reader(spatial=False)
     try:
-        if not con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'municipalities'").fetchone()[0]:
+        if not has_relation(con, "municipalities"):
             return None
+        found = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'municipalities'").fetchone()
+        view = found[0] if found else ""
+        key = (str(paths.home), view if ".parquet" in view else "")
+        if key[1] and key in _CACHE:
+            return _CACHE[key]
         rows = con.execute("SELECT lg_code, valid_from, valid_to, prefecture_code FROM municipalities").fetchall()
     finally:
         con.close()
-    return _pick(rows) if rows else None
+    master = _pick(rows) if rows else None
+    if master is not None and key[1]:
+        _CACHE.clear()  # one home's current master is all a process needs
+        _CACHE[key] = master
+    return master
 
 
 @lru_cache(maxsize=1)

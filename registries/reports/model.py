@@ -42,24 +42,12 @@ class Submission:
     def get(self, name: str) -> object:
         return self.envelope[name] if name in self.envelope else self.items.get(name)
 
-    @property
-    def natural_key(self) -> tuple:
-        e = self.envelope
-        return (e["report_type"], e["lg_code"], e["subject_key"], e["as_of"])
-
     def payload_json(self) -> str:
         """Items as JSON (timestamps ISO 8601 UTC, dates ISO)."""
         return json.dumps({k: _jsonable(v) for k, v in self.items.items()}, ensure_ascii=False, sort_keys=True)
 
     def field_status_json(self) -> str:
         return json.dumps(self.field_status, ensure_ascii=False, sort_keys=True)
-
-    def to_record(self) -> dict[str, object]:
-        """Envelope + items as one flat dict with JSON-able values."""
-        out = {k: _jsonable(v) for k, v in self.envelope.items()}
-        out["field_status"] = dict(self.field_status)
-        out.update({k: _jsonable(v) for k, v in self.items.items()})
-        return out
 
 
 def _jsonable(v: object) -> object:

@@ -15,6 +15,8 @@ same bytes yields the same report ids (idempotent).
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 import uuid
 from datetime import datetime
 
@@ -147,8 +149,39 @@ def _from_json(rec: dict, row: int, file: str, report_type: str | None, system: 
     return _build(named, row, str(rtype), system, explicit if isinstance(explicit, dict) else {})
 
 
+#: The longest text a cell may hold (a 概況 paragraph fits many times over; a megabyte of text is an accident).
+MAX_CELL_CHARS = 10_000
+#: Characters that make a spreadsheet run a formula when the text is opened again (CSV/formula injection).
+_FORMULA_START = ("=", "@")
+_FORMULA_SIGNS = re.compile(r"[|!()=A-Za-z]")
+
+
+def formula_like(text: str) -> bool:
+    """True for text a spreadsheet would run: ``=...``, ``@SUM(...)``, or ``+``/``-`` followed by a formula
+    (``-2+3+cmd|' /C calc'!A0``); signed numbers and phone numbers (``-3``, ``+81-3-1234-5678``) are not."""
+    if text.startswith(_FORMULA_START):
+        return True
+    return text[:1] in ("+", "-") and text not in ("-", "+") and bool(_FORMULA_SIGNS.search(text))
+
+
+def check_cells(rec: dict[str, object], row: int, file: str) -> None:
+    """Refuse the file for a text cell that is a formula or absurdly long (file-level: the whole file is suspect)."""
+    for name, raw in rec.items():
+        if not isinstance(raw, str):
+            continue
+        text = unicodedata.normalize("NFKC", raw).strip()
+        if len(text) > MAX_CELL_CHARS:
+            raise SourceError(file, f"cell {name} holds {len(text):,} characters (at most {MAX_CELL_CHARS:,})",
+                              rule="field_too_long", row=row, column=name, value=text[:40])
+        if formula_like(text):
+            raise SourceError(file, f"cell {name} holds a spreadsheet formula ({text[:40]!r}); formulas are "
+                                    "refused: enter the value itself", rule="formula_cell", row=row, column=name,
+                              value=text[:80])
+
+
 def _build(rec: dict[str, object], row: int, rtype: str, system: dict,
            explicit_status: dict | None = None) -> Submission:
+    check_cells(rec, row, str(system["source_file"]))
     envelope: dict[str, object] = {}
     texts: dict[str, str | None] = {}
     problems: list[Problem] = []

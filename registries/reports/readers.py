@@ -53,7 +53,8 @@ def read_csv(data: bytes, file: str) -> Table:
     header: list[str] | None = None
     rows: list[tuple[int, list[object]]] = []
     n = 0
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote never closed is an error, not a cell that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     while True:
         try:
             values = next(reader)
@@ -84,7 +85,7 @@ def read_xlsx(data: bytes, file: str) -> Table:
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False)  # formulas as formulas: refused below
     except Exception as exc:  # openpyxl raises many types for broken packages
         raise SourceError(file, f"cannot open XLSX: {exc}", rule="not_xlsx") from None
     data_sheets = [ws for ws in wb.worksheets if ws.title not in AUX_SHEETS]
@@ -98,6 +99,12 @@ def read_xlsx(data: bytes, file: str) -> Table:
         ranges = ", ".join(str(r) for r in ws.merged_cells.ranges)
         raise SourceError(file, f"sheet {ws.title!r} has merged cells ({ranges}); unmerge them: one value per cell",
                           rule="merged_cells")
+    for line in ws.iter_rows():
+        for cell in line:
+            if cell.data_type == "f":
+                raise SourceError(file, f"cell {cell.coordinate} holds a formula; formulas are refused: paste the "
+                                        "values only", rule="formula_cell", column=cell.coordinate,
+                                  value=str(cell.value)[:80])
     header: list[str] | None = None
     rows: list[tuple[int, list[object]]] = []
     n = 0

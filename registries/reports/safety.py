@@ -9,6 +9,7 @@ import zipfile
 from pathlib import PurePosixPath
 
 from registries.errors import SourceError
+from registries.zipguard import check_name
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 #: limits on the *declared* uncompressed sizes inside an XLSX before openpyxl touches it
@@ -44,6 +45,8 @@ def check_zip(data: bytes, file: str, *, max_uncompressed: int = MAX_UNCOMPRESSE
     except zipfile.BadZipFile as exc:
         raise SourceError(file, f"not a valid XLSX (zip) file: {exc}", rule="not_a_zip") from None
     infos = zf.infolist()
+    for info in infos:
+        check_name(info, file)
     if len(infos) > MAX_MEMBERS:
         raise SourceError(file, f"zip has {len(infos)} members (limit {MAX_MEMBERS})", rule="zip_bomb")
     total = sum(i.file_size for i in infos)

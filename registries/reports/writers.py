@@ -16,7 +16,6 @@ from datetime import date, datetime
 
 from registries.reports import fields
 from registries.reports.cells import JST
-from registries.reports.model import Submission
 from schemas.contract import Column
 
 _TYPE_JA = {"string": "文字列", "int32": "整数", "int64": "整数", "double": "数値", "bool": "はい/いいえ",
@@ -49,15 +48,6 @@ def cell_text(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
-
-
-def submission_row(sub: Submission) -> dict[str, object]:
-    """A Submission back to a writable row (None with status 未確認 -> '未確認', not_applicable -> '-')."""
-    row: dict[str, object] = {c.name: sub.envelope.get(c.name) for c in fields.INPUT_ENVELOPE}
-    for name, value in sub.items.items():
-        status = sub.field_status.get(name)
-        row[name] = {"未確認": "未確認", "not_applicable": "-"}.get(status or "", value) if value is None else value
-    return row
 
 
 def csv_bytes(report_type: str, rows: Sequence[dict], *, encoding: str = "utf-8", notes: bool = True,

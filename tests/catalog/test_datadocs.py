@@ -125,7 +125,7 @@ def test_a_release_carries_its_data_docs_and_the_server_serves_them(release_root
 def test_asset_checks_link_the_data_docs_page_of_the_failing_file(loads, monkeypatch):
     import dagster as dg
 
-    from pipelines.common import ge_check_results
+    from pipelines.checks import ge_check_results
 
     home, clean, bad = loads
     monkeypatch.delenv("KIBAN_PUBLIC_URL", raising=False)

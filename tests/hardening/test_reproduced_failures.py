@@ -160,6 +160,8 @@ def test_a_rejected_submission_does_not_block_the_next_release(home, tokens):
     result = publish(home)
     assert "report_versions" in result.manifest["datasets"]
     assert result.manifest["datasets"]["report_versions"]["rows"] == 1
+    # the receipts, a view over the ledger, are published with both submissions, the rejected one included
+    assert result.manifest["datasets"]["report_submissions"]["rows"] == 2
 
 
 # -- 5. bad files quarantine, never a traceback ------------------------------------------------------------------

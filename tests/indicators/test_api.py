@@ -8,7 +8,6 @@ import pyarrow.parquet as pq
 import pytest
 from indicators_crafted import T0, A, B, C
 from starlette.applications import Starlette
-from starlette.schemas import SchemaGenerator
 from starlette.testclient import TestClient
 
 from kiban.lake import Lake
@@ -108,8 +107,9 @@ def test_indicator_series_from_refresh(client, lake_home):
     early = client.get("/v1/indicators/dead", params={"to": (T0 + timedelta(hours=1)).isoformat()}).json()
     assert len(early["series"]) == 1
     assert body["indicator"]["measure_sql"] == "dead"
-    spec = SchemaGenerator({"openapi": "3.0.0", "info": {"title": "t", "version": "1"}}).get_schema(
-        snapshot.routes(lake_home) + status.routes(lake_home))
+    from kiban.serve.openapi import spec as openapi_spec
+
+    spec = openapi_spec()
     assert {"/v1/snapshot", "/v1/indicators/{indicator_id}", "/v1/status"} <= set(spec["paths"])
     assert "as_of" in str(spec["paths"]["/v1/snapshot"])
 
@@ -133,8 +133,16 @@ def test_service_reopens_on_new_views_file_and_serves_stale_while_refreshing(lak
             break
         _time.sleep(0.05)
     assert svc.rows() is not first
-    opened = svc.reader.opened
+    svc.ttl = 3600.0
+    while svc._refreshing:
+        _time.sleep(0.05)
+    opened, computed, current = svc.reader.opened, svc.computed, svc.rows()
     with Lake(lake_home).writer():
-        pass  # a commit rebuilds the views file
-    assert svc.rows().identity != first.identity
+        pass  # an empty commit rebuilds the views file; the lake snapshot is the same
+    assert svc.rows() is current and svc.computed == computed  # the cache is keyed on the lake snapshot
     assert svc.reader.opened == opened + 1
+    row = {c.name: None for c in ABR_CITIES.columns} | {"lg_code": C}
+    with Lake(lake_home).writer() as w:  # a real change: a new snapshot, new rows
+        w.con.register("_more", pa.Table.from_pylist([row], schema=ABR_CITIES.arrow_schema()))
+        w.append(ABR_CITIES, "SELECT * FROM _more")
+    assert svc.rows().identity != first.identity and svc.computed == computed + 1

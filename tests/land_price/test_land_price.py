@@ -141,7 +141,8 @@ def test_fetch_dedupes_points_across_tiles_and_rules_pass():
     for rule in LAND_PRICES_RULES:
         assert con.execute(f"SELECT count(*) FROM ({rule.failing_rows})").fetchone()[0] == 0
     con.execute("CREATE TABLE dup AS SELECT * FROM staged UNION ALL SELECT * FROM staged LIMIT 4")
-    sql = LAND_PRICES_RULES[0].failing_rows.replace("FROM staged", "FROM dup")
+    unique = next(r for r in LAND_PRICES_RULES if r.name == "land_price_key_unique")
+    sql = unique.failing_rows.replace("FROM staged", "FROM dup")
     assert con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0] == 2
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dagster as dg
 import duckdb
-from kiban.load import LoadResult
 
+from kiban.load import LoadResult
 from pipelines.checks import ge_check_results, key_duplicates
 from pipelines.definitions import build_defs
 from schemas.land_price import LAND_PRICES, LAND_PRICES_RULES

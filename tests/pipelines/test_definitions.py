@@ -15,7 +15,8 @@ from pipelines.automation import FRESHNESS_WINDOWS
 from pipelines.definitions import build_defs, defs
 from schemas import all_contracts
 
-DOMAINS = {"corporate", "municipalities", "abr", "moj_map", "land_price", "reports", "indicators", "releases"}
+DOMAINS = {"corporate", "municipalities", "abr", "moj_map", "land_price", "reports", "indicators", "releases",
+           "addresses"}
 
 
 def _specs(d: dg.Definitions) -> dict[str, dg.AssetSpec]:

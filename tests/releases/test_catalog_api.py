@@ -66,10 +66,9 @@ def test_datapackage_json_has_a_valid_shape(shared_release):
     root = store.root / store.latest()
     pkg = json.loads((root / "datapackage.json").read_text())
     assert pkg["profile"] == "tabular-data-package" and pkg["name"].islower()
-    # report_submissions (receipts) is a view over the ledger, published with the registries' datasets
-    assert {r["kiban"]["dataset"] for r in pkg["resources"]} == {"corporations", "parcels", "report_submissions"}
-    # one resource per Parquet file: a Parquet file is no chunk of another
-    assert len([r for r in pkg["resources"] if r["kiban"]["dataset"] != "report_submissions"]) == 3 + 1
+    # report_submissions (receipts, a view over the ledger) is published only once there are reports
+    assert {r["kiban"]["dataset"] for r in pkg["resources"]} == {"corporations", "parcels"}
+    assert len(pkg["resources"]) == 3 + 1  # one resource per Parquet file: a Parquet file is no chunk of another
     for r in pkg["resources"]:
         assert (root / r["path"]).is_file() and r["profile"] == "tabular-data-resource"
         fields = r["schema"]["fields"]

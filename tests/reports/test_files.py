@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import openpyxl
 from click.testing import CliRunner
@@ -106,3 +108,24 @@ def test_all_accepted_exits_zero_and_as_known_at(home, tmp_path):
     finally:
         con.close()
     assert old == [(1,)] and now == [(2,)]
+
+
+def test_a_batch_names_its_data_docs_page_and_draws_it_in_the_background(home, tmp_path):
+    from kiban.load.runner import settle_data_docs
+    from quality.datadocs import docs_file
+
+    result = _ingest(home, tmp_path, {
+        "ok.csv": _csv(f"disaster_damage,{KUMAMOTO_CITY},2026-typhoon-21,2026-09-14 11:00,1,2\n"),
+        "negative.csv": _csv(f"disaster_damage,{YATSUSHIRO},2026-typhoon-21,2026-09-14 11:00,1,-4\n")})
+    assert result.exit_code == 1, result.output
+    settle_data_docs()
+    rows = {r["source_file"]: r for r in _ledger(home)}
+    bad = rows["negative.csv"]
+    assert bad["status"] == "quarantined"
+    report = json.loads((home.quarantine / bad["load_id"] / "report.json").read_text(encoding="utf-8"))
+    entry = report["validation"][0]
+    assert entry["data_docs"].startswith("/quality/validations/")
+    page = docs_file(home.home, entry["data_docs"])
+    assert page == Path(entry["data_docs_file"]) and page.is_file()
+    html = page.read_text(encoding="utf-8")
+    assert "Failed" in html and "dead" in html  # the failed non-negative check of the 死者 column

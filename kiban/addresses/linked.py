@@ -1,0 +1,231 @@
+"""The linked datasets: ``corporation_addresses`` (+ match rate and review list) and ``shelter_addresses``.
+
+``refresh_corporations`` runs inside one lake transaction:
+
+- the *ABR version* is a fingerprint of the data files of the ABR tables and the municipality master; when it
+  differs from the one the stored rows were matched with (or there are none), every corporation is matched;
+- otherwise only corporations whose name, kind, closure or address changed (``source_hash``), new ones and
+  removed ones are touched: their rows are deleted (a DuckLake delete file) and the new matches appended. A
+  daily 差分 of a few thousand rows therefore matches a few thousand addresses, not the country. More than
+  :data:`INCREMENTAL_SHARE` of the table changed (or too many small files): the table is rewritten instead;
+- ``corporation_address_match_rate`` and ``corporation_address_review`` are recomputed from the result.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from kiban.addresses import match, reference
+from kiban.addresses.kinds import legal_form_sql
+from kiban.config import Paths
+from kiban.duck import quote_ident
+from kiban.lake import LAKE, Lake, LakeWriter, contract_select
+from schemas.addresses import (
+    CORPORATION_ADDRESS_MATCH_RATE,
+    CORPORATION_ADDRESS_REVIEW,
+    CORPORATION_ADDRESSES,
+    SHELTER_ADDRESSES,
+)
+
+INCREMENTAL_SHARE = 0.10
+MAX_FILES = 64
+_VERSION_TABLES = (*reference.ABR_TABLES, "municipalities")
+
+
+def abr_version(writer: LakeWriter) -> str:
+    """Fingerprint of the ABR and master data files in the lake (changes whenever one of them is reloaded)."""
+    files = []
+    for t in _VERSION_TABLES:
+        if writer.table_exists(t):
+            files += [f"{t}:{r[0]}:{r[1]}" for r in writer.con.execute(
+                "SELECT data_file, delete_file FROM ducklake_list_files(?, ?)", [LAKE, t]).fetchall()]
+    row = writer.con.execute("SELECT md5(string_agg(f, ',' ORDER BY f)) FROM (SELECT unnest(?::VARCHAR[]) AS f)",
+                             [files]).fetchone()
+    return row[0] or "none"
+
+
+def _use_lake(writer: LakeWriter) -> None:
+    """Let the matcher read the lake's tables by their plain names (abr_towns, municipalities ...)."""
+    writer.con.execute(f"USE {LAKE}")
+
+
+_SOURCE = f"""
+    SELECT corporate_number, name, kind, is_closed, prefecture_code,
+           concat(prefecture_name, city_name, street_number) AS address,
+           md5(concat_ws('|', name, kind, is_closed::VARCHAR, prefecture_name, city_name, street_number)) AS source_hash
+    FROM {LAKE}.corporations
+    WHERE coalesce(prefecture_name, city_name, street_number) IS NOT NULL"""
+
+
+def _match_into(writer: LakeWriter, source_table: str, version: str) -> int:
+    """Match ``source_table`` (rows of :data:`_SOURCE`) and append them to ``corporation_addresses``."""
+    con = writer.con
+    con.execute(f"CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER () AS id, * FROM {source_table}")
+    match.run(con, "SELECT id, address AS input FROM ca_in", prepared=True)
+    fields = [c.name for c in CORPORATION_ADDRESSES.columns]
+    extras = {
+        "corporate_number": "s.corporate_number", "name": "s.name", "kind": "s.kind",
+        "legal_form": legal_form_sql("s.name"), "is_closed": "s.is_closed", "prefecture_code": "s.prefecture_code",
+        "others": "to_json(m.others)", "source_hash": "s.source_hash", "abr_version": "?",
+        "matched_at": "now()",
+    }
+    for f in match.FIELDS:
+        if f not in extras:
+            extras[f] = f"m.{quote_ident(f)}"
+    select = contract_select(CORPORATION_ADDRESSES, fields, extras)
+    writer.ensure_table(CORPORATION_ADDRESSES)
+    n = con.execute(f"""INSERT INTO {LAKE}.corporation_addresses
+                        SELECT {select} FROM ca_in s JOIN address_matches m USING (id)
+                        ORDER BY s.corporate_number""", [version]).fetchone()[0]
+    con.execute("DROP TABLE ca_in")
+    con.execute("DROP TABLE address_matches")
+    return int(n)
+
+
+def _derived(writer: LakeWriter) -> dict[str, int]:
+    levels = ", ".join(f"'{v}'" for v in match.LEVELS[3:])
+    rate = contract_select(CORPORATION_ADDRESS_MATCH_RATE, [], {
+        "prefecture_code": "p", "match_level": "match_level", "corporations": "n",
+        "share": "n / sum(n) OVER (PARTITION BY p)",
+        "at_least_machiaza": f"coalesce(sum(n) FILTER (WHERE match_level IN ({levels})) OVER (PARTITION BY p), 0) / "
+                             "sum(n) OVER (PARTITION BY p)",
+        "computed_at": "now()"})
+    rows = {CORPORATION_ADDRESS_MATCH_RATE.name: writer.replace(
+        CORPORATION_ADDRESS_MATCH_RATE,
+        f"SELECT {rate} FROM (SELECT coalesce(prefecture_code, '--') AS p, match_level, count(*) AS n "
+        f"FROM {LAKE}.corporation_addresses GROUP BY ALL) ORDER BY 1, 2")}
+    review = contract_select(CORPORATION_ADDRESS_REVIEW, [], {
+        "corporate_number": "corporate_number", "name": "name", "prefecture_code": "prefecture_code",
+        "input": "input", "match_level": "match_level", "lg_code": "lg_code", "others": "others",
+        "reason": ("CASE match_level WHEN 'unknown' THEN 'no_prefecture' WHEN 'prefecture' THEN 'no_city' "
+                   "ELSE 'no_machiaza' END")})
+    rows[CORPORATION_ADDRESS_REVIEW.name] = writer.replace(
+        CORPORATION_ADDRESS_REVIEW,
+        f"SELECT {review} FROM {LAKE}.corporation_addresses "
+        f"WHERE match_level IN ('unknown', 'prefecture', 'city') ORDER BY prefecture_code, corporate_number")
+    return rows
+
+
+def rebuild_corporations(writer: LakeWriter, *, full: bool = False) -> dict[str, Any]:
+    """Bring ``corporation_addresses`` up to date inside the caller's transaction (see the module doc)."""
+    con = writer.con
+    t0 = time.perf_counter()
+    if not writer.table_exists("corporations"):
+        return {"mode": "skipped", "reason": "no corporations in the lake"}
+    version = abr_version(writer)
+    _use_lake(writer)
+    reference.build(con)
+    writer.ensure_table(CORPORATION_ADDRESSES)
+    stored = con.execute(f"SELECT count(*), count(*) FILTER (WHERE abr_version <> ?) "
+                         f"FROM {LAKE}.corporation_addresses", [version]).fetchone()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE ca_src AS {_SOURCE}")
+    info: dict[str, Any] = {"abr_version": version}
+    if full or stored[0] == 0 or stored[1] > 0:
+        con.execute(f"DELETE FROM {LAKE}.corporation_addresses")
+        info["mode"] = "full"
+        info["matched"] = _match_into(writer, "ca_src", version)
+    else:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE ca_changed AS
+            SELECT s.* FROM ca_src s LEFT JOIN {LAKE}.corporation_addresses a USING (corporate_number)
+            WHERE a.corporate_number IS NULL OR a.source_hash <> s.source_hash""")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE ca_gone AS
+            SELECT a.corporate_number FROM {LAKE}.corporation_addresses a
+            ANTI JOIN ca_src s USING (corporate_number)""")
+        changed, gone = con.execute("SELECT (SELECT count(*) FROM ca_changed), (SELECT count(*) FROM ca_gone)"
+                                    ).fetchone()
+        files = con.execute("SELECT count(*) FROM ducklake_list_files(?, 'corporation_addresses')",
+                            [LAKE]).fetchone()[0]
+        if changed + gone > INCREMENTAL_SHARE * stored[0] or files >= MAX_FILES:
+            con.execute(f"DELETE FROM {LAKE}.corporation_addresses")
+            info["mode"] = "full"
+            info["matched"] = _match_into(writer, "ca_src", version)
+        else:
+            info["mode"] = "incremental"
+            if changed or gone:
+                con.execute(f"""DELETE FROM {LAKE}.corporation_addresses WHERE corporate_number IN
+                                (SELECT corporate_number FROM ca_changed UNION ALL SELECT corporate_number FROM ca_gone)""")
+            info["matched"] = _match_into(writer, "ca_changed", version) if changed else 0
+            info["removed"] = gone
+        con.execute("DROP TABLE IF EXISTS ca_changed")
+        con.execute("DROP TABLE IF EXISTS ca_gone")
+    con.execute("DROP TABLE IF EXISTS ca_src")
+    info["match_seconds"] = round(time.perf_counter() - t0, 2)
+    info["rows"] = _derived(writer)
+    info["rows"][CORPORATION_ADDRESSES.name] = con.execute(
+        f"SELECT count(*) FROM {LAKE}.corporation_addresses").fetchone()[0]
+    return info
+
+
+def refresh_corporations(paths: Paths, *, full: bool = False) -> dict[str, Any]:
+    """``corporation_addresses`` and its indicators brought up to date in one lake transaction."""
+    with Lake(paths).writer() as writer:
+        return rebuild_corporations(writer, full=full)
+
+
+# -- shelters ------------------------------------------------------------------------------------------------------
+def rebuild_shelters(writer: LakeWriter) -> dict[str, int]:
+    """Match the addresses of the latest shelter reports; rewrite ``shelter_addresses``."""
+    con = writer.con
+    if not writer.table_exists("reports_latest"):
+        writer.ensure_table(SHELTER_ADDRESSES)
+        return {SHELTER_ADDRESSES.name: 0}
+    _use_lake(writer)
+    reference.build(con)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE sh_in AS
+        SELECT row_number() OVER (ORDER BY r.lg_code, r.subject_key, r.as_of) AS id, r.lg_code, r.subject_key,
+               r.as_of, r.payload->>'disaster_id' AS disaster_id, r.payload->>'shelter_id' AS shelter_id,
+               r.payload->>'shelter_name' AS shelter_name, r.payload->>'open_status' AS open_status,
+               NULLIF(trim(r.payload->>'address'), '') AS address,
+               TRY_CAST(r.payload->>'latitude' AS DOUBLE) AS reported_lat,
+               TRY_CAST(r.payload->>'longitude' AS DOUBLE) AS reported_lon,
+               m.prefecture_name || CASE WHEN m.type = 'prefecture' THEN '' ELSE m.name END AS place
+        FROM {LAKE}.reports_latest r
+        LEFT JOIN {LAKE}.municipalities m ON m.lg_code = r.lg_code
+        WHERE r.report_type = 'shelter_status'
+        QUALIFY row_number() OVER (PARTITION BY r.lg_code, r.subject_key ORDER BY r.as_of DESC) = 1""")
+    # as written first; an address without its municipality is read within the reporting one
+    match.run(con, "SELECT id, coalesce(address, '') AS input FROM sh_in", prepared=True)
+    con.execute("CREATE OR REPLACE TEMP TABLE sh_first AS SELECT * FROM address_matches")
+    match.run(con, "SELECT id, place || address AS input FROM sh_in WHERE address IS NOT NULL AND place IS NOT NULL",
+              prepared=True)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE sh_match AS
+        SELECT * EXCLUDE (pick) FROM (
+            SELECT *, row_number() OVER (PARTITION BY id ORDER BY level_rank DESC, second) AS pick FROM (
+                SELECT *, 0 AS second FROM sh_first UNION ALL SELECT *, 1 FROM address_matches))
+        WHERE pick = 1""")
+    extras: dict[str, str] = {
+        "lg_code": "s.lg_code", "subject_key": "s.subject_key", "disaster_id": "s.disaster_id",
+        "shelter_id": "s.shelter_id", "shelter_name": "s.shelter_name", "open_status": "s.open_status",
+        "as_of": "s.as_of", "address": "s.address", "reported_lat": "s.reported_lat",
+        "reported_lon": "s.reported_lon", "others": "to_json(m.others)", "address_lg_code": "m.lg_code",
+        "lat": "CASE WHEN s.reported_lat IS NOT NULL THEN s.reported_lat ELSE m.lat END",
+        "lon": "CASE WHEN s.reported_lat IS NOT NULL THEN s.reported_lon ELSE m.lon END",
+        "position_source": ("CASE WHEN s.reported_lat IS NOT NULL AND s.reported_lon IS NOT NULL THEN 'reported' "
+                            "WHEN m.lat IS NOT NULL THEN 'abr' ELSE 'none' END"),
+        "match_level": "CASE WHEN s.address IS NULL THEN 'unknown' ELSE m.match_level END",
+        "coordinate_level": "CASE WHEN s.address IS NULL THEN 'unknown' ELSE m.coordinate_level END",
+    }
+    for c in SHELTER_ADDRESSES.columns:
+        if c.name not in extras:
+            extras[c.name] = f"CASE WHEN s.address IS NOT NULL THEN m.{quote_ident(c.name)} END"
+    select = contract_select(SHELTER_ADDRESSES, [], extras)
+    n = writer.replace(SHELTER_ADDRESSES, f"SELECT {select} FROM sh_in s JOIN sh_match m USING (id) "
+                                          "ORDER BY s.lg_code, s.subject_key")
+    for t in ("sh_in", "sh_first", "sh_match", "address_matches"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return {SHELTER_ADDRESSES.name: n}
+
+
+def refresh_shelters(paths: Paths) -> dict[str, int]:
+    with Lake(paths).writer() as writer:
+        return rebuild_shelters(writer)
+
+
+def summary(info: dict[str, Any]) -> str:
+    return json.dumps(info, ensure_ascii=False, default=str)
