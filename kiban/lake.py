@@ -98,6 +98,8 @@ def contract_select(contract: Contract, available: list[str], extras: Mapping[st
 
 
 def _path_literal(path: str, base: Path | None) -> str:
+    if "://" in path:  # object storage (the cluster profile's data path): as the catalog lists it
+        return quote_literal(path)
     p = Path(path)
     if base is not None:
         for candidate, root in ((p, base), (p.resolve(), base.resolve())):

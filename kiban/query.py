@@ -78,11 +78,20 @@ def readable_files(paths: Paths) -> list[str]:
     return out
 
 
-def sandbox(con: duckdb.DuckDBPyConnection, readable: list[str]) -> None:
-    """No file access but ``readable``, no network, no extension loading, and no setting may change afterwards."""
+def remote_data(paths: Paths) -> list[str]:
+    """The lake's data prefix on object storage (cluster profile: ``s3://bucket/prefix/``), else nothing."""
+    from kiban import lakeconfig
+
+    data = lakeconfig.backend(paths).data_path
+    return [data] if "://" in data else []
+
+
+def sandbox(con: duckdb.DuckDBPyConnection, readable: list[str], prefixes: list[str] | None = None) -> None:
+    """No file access but ``readable`` (and the object-storage ``prefixes`` of the lake's data), no other network,
+    no extension loading, and no setting may change afterwards."""
     # literal lists, not bound parameters: DuckDB imports pandas to convert Python parameters (+1 s start-up);
-    # the paths come from os.walk over the lake, not from the user
-    con.execute("SET allowed_directories = []")
+    # the paths come from os.walk over the lake (or the configured data prefix), not from the user
+    con.execute(f"SET allowed_directories = [{', '.join(quote_literal(p) for p in prefixes or [])}]")
     con.execute(f"SET allowed_paths = [{', '.join(quote_literal(p) for p in readable)}]")
     con.execute("SET enable_external_access = false")
     con.execute("SET allow_community_extensions = false")
@@ -121,7 +130,7 @@ def read_connection(paths: Paths, as_of: str | None = None, *, spatial: bool = T
         con = _views_connection(paths, spatial)
         try:
             _scratch(con)
-            sandbox(con, readable_files(paths))
+            sandbox(con, readable_files(paths), remote_data(paths))
             yield con
         finally:
             con.close()
@@ -131,7 +140,7 @@ def read_connection(paths: Paths, as_of: str | None = None, *, spatial: bool = T
         with Lake(paths).catalog_reader(as_of=as_of) as con:  # ducklake + spatial, catalog attached read-only
             _snapshot_views(con)
             _scratch(con)
-            sandbox(con, readable_files(paths))
+            sandbox(con, readable_files(paths), remote_data(paths))
             yield con
 
 
