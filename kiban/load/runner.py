@@ -303,7 +303,10 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
     twins: dict[str, str] = {}  # load_id -> the earlier arrival of this batch with the same content
     todo = []
     for arrival, result in zip(arrivals, results, strict=True):
-        if result.sha256 in done:
+        # content loaded before is a duplicate at once -- unless it carries a submitter's identity: then it is
+        # staged (authorised again from that identity) and found to be a duplicate when stored, so a refused
+        # caller's copy of someone else's stored report is recorded as refused, not as "a duplicate"
+        if result.sha256 in done and arrival.submitted_by is None:
             result.status, result.duplicate_of = "duplicate", done[result.sha256]
             continue
         if result.sha256 in first:
@@ -322,10 +325,11 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
             _validate(source, items, by_id, workroot)
         t2 = time.perf_counter()
         valid = [i for i in items if by_id[i.load_id].status == "loaded"]
-        # a repeat of content refused here is tried again on its own after this batch (who sent it may differ,
-        # and a refusal is answered with its reasons, never as "a duplicate"); a repeat of valid content is its
-        # duplicate, recorded with it
-        again = {load_id for load_id, twin in twins.items() if by_id[twin].status != "loaded"}
+        # a repeat of content refused here, or sent by someone else, is tried again on its own after this batch
+        # (who sent it decides, and a refusal is answered with its reasons, never as "a duplicate"); the same
+        # sender's repeat of valid content is its duplicate, recorded with it
+        again = {load_id for load_id, twin in twins.items()
+                 if by_id[twin].status != "loaded" or arrival_of[load_id].submitted_by != arrival_of[twin].submitted_by}
         for load_id, twin in twins.items():
             if load_id not in again:
                 by_id[load_id].status, by_id[load_id].duplicate_of = "duplicate", twin
