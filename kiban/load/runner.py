@@ -324,11 +324,17 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
 
     done = ledger.processed(paths, source.name, ("loaded",), [a.raw.sha256 for a in arrivals])
     first: dict[str, str] = {}
+    twins: dict[str, str] = {}  # load_id -> the earlier arrival of this batch with the same content
     todo = []
     for arrival, result in zip(arrivals, results, strict=True):
-        dup = done.get(result.sha256) or first.get(result.sha256)
-        if dup:
-            result.status, result.duplicate_of = "duplicate", dup
+        # content loaded before is a duplicate at once -- unless it carries a submitter's identity: then it is
+        # staged (authorised again from that identity) and found to be a duplicate when stored, so a refused
+        # caller's copy of someone else's stored report is recorded as refused, not as "a duplicate"
+        if result.sha256 in done and arrival.submitted_by is None:
+            result.status, result.duplicate_of = "duplicate", done[result.sha256]
+            continue
+        if result.sha256 in first:
+            twins[result.load_id] = first[result.sha256]
             continue
         first[result.sha256] = result.load_id
         todo.append((arrival, result))
@@ -343,14 +349,32 @@ def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake
             _validate(source, items, by_id, workroot)
         t2 = time.perf_counter()
         valid = [i for i in items if by_id[i.load_id].status == "loaded"]
+        # a repeat of content refused here, or sent by someone else, is tried again on its own after this batch
+        # (who sent it decides, and a refusal is answered with its reasons, never as "a duplicate"); the same
+        # sender's repeat of valid content is its duplicate, recorded with it
+        again = {load_id for load_id, twin in twins.items()
+                 if by_id[twin].status != "loaded" or arrival_of[load_id].submitted_by != arrival_of[twin].submitted_by}
+        for load_id, twin in twins.items():
+            if load_id not in again:
+                by_id[load_id].status, by_id[load_id].duplicate_of = "duplicate", twin
+        batch = [r for r in results if r.load_id not in again]
         try:
-            _commit(lake, source, valid, results, by_id, started, arrival_of)
+            _commit(lake, source, valid, batch, by_id, started, arrival_of)
         except Exception as batch_error:  # noqa: BLE001 - isolate: retry each arrival alone
-            log.exception("storing batch %s failed; storing each arrival alone", batch_id)
-            _store_each(lake, source, valid, results, by_id, started, batch_error, arrival_of)
+            if isinstance(batch_error, SourceError):  # an input's own fault (e.g. a shrink held for review)
+                log.warning("storing batch %s refused an input (%s); storing each arrival alone", batch_id,
+                            batch_error.rule)
+            else:
+                log.exception("storing batch %s failed; storing each arrival alone", batch_id)
+            _store_each(lake, source, valid, batch, by_id, started, batch_error, arrival_of)
         t3 = time.perf_counter()
     finally:
         shutil.rmtree(workroot, ignore_errors=True)
+    if again:
+        positions = [i for i, r in enumerate(results) if r.load_id in again]
+        redone = run_batch(paths, source, [arrivals[i] for i in positions], lake=lake)
+        for i, result in zip(positions, redone, strict=True):
+            results[i] = result
     seconds = {"stage": round(t1 - t0, 3), "validate": round(t2 - t1, 3), "store": round(t3 - t2, 3)}
     for arrival, result in zip(arrivals, results, strict=True):
         result.info.setdefault("seconds", seconds)

@@ -98,7 +98,7 @@ def read_abr_file(path: str | Path) -> AbrFile:
     try:
         frame = pl.read_csv(io.StringIO(text), infer_schema=False, has_header=True)
     except pl.exceptions.PolarsError as exc:
-        raise SourceError(path.name, f"malformed CSV: {exc}", rule="column_count") from exc
+        raise _malformed(path.name, text, len(header)) from exc
     frame = frame.rename({c: c.strip() for c in frame.columns})
     keys = set(KEYS[name.type])
     exprs = []
@@ -112,3 +112,18 @@ def read_abr_file(path: str | Path) -> AbrFile:
     frame = frame.select(exprs).with_row_index("_source_row", offset=1)
     frame = frame.with_columns(pl.col("_source_row").cast(pl.Int64))
     return AbrFile(name=name, frame=frame, had_bom=had_bom)
+
+
+def _malformed(file: str, text: str, width: int) -> SourceError:
+    """One line naming the first row whose field count differs from the header's (polars' own message spans
+    several lines and names no row)."""
+    import csv
+
+    try:
+        for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+            if number > 1 and row and len(row) != width:
+                return SourceError(file, f"malformed CSV: row {number} has {len(row)} fields, the header {width}",
+                                   rule="column_count", row=number)
+    except csv.Error as exc:
+        return SourceError(file, f"malformed CSV: {exc}", rule="csv_parse")
+    return SourceError(file, "malformed CSV: the rows do not match the header", rule="column_count")

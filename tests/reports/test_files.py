@@ -129,3 +129,18 @@ def test_a_batch_names_its_data_docs_page_and_draws_it_in_the_background(home, t
     assert page == Path(entry["data_docs_file"]) and page.is_file()
     html = page.read_text(encoding="utf-8")
     assert "Failed" in html and "dead" in html  # the failed non-negative check of the 死者 column
+
+
+def test_the_same_content_twice_in_one_batch_is_stored_once_or_refused_twice(home, tmp_path):
+    good = _csv(f"disaster_damage,{KUMAMOTO_CITY},2026-typhoon-21,2026-09-14 11:00,1,2\n")
+    bad = _csv(f"disaster_damage,{YATSUSHIRO},2026-typhoon-21,2026-09-14 11:00,1,-4\n")
+    result = _ingest(home, tmp_path, {"a.csv": good, "a-again.csv": good, "b.csv": bad, "b-again.csv": bad})
+    assert result.exit_code == 1, result.output
+    rows = {r["source_file"]: r for r in _ledger(home)}
+    assert rows["a.csv"]["status"] == "loaded", (result.output, rows["a.csv"]["detail"])
+    assert rows["a-again.csv"]["status"] == "duplicate"
+    assert rows["a-again.csv"]["duplicate_of"] == rows["a.csv"]["load_id"]
+    # rejected content is not "a duplicate" of its rejected twin: both get the rejection and its reason
+    for name in ("b.csv", "b-again.csv"):
+        assert rows[name]["status"] == "quarantined" and rows[name]["duplicate_of"] is None, rows[name]
+        assert "disaster_damage_counts_non_negative" in json.dumps(rows[name]["detail"], ensure_ascii=False)

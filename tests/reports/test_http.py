@@ -143,3 +143,18 @@ def test_path_like_file_name_is_sanitised(post, home):
     assert r.status_code == 202, r.text
     assert _sql(home, "SELECT source_file FROM report_submissions") == [("x.json",)]
     assert not (home.home.parent / "x.json").exists()
+
+
+def test_a_refused_copy_of_a_stored_report_is_recorded_as_refused_not_as_a_duplicate(post, home):
+    """Identity is checked wherever the data is processed: Yatsushiro re-sending the prefecture's stored report for
+    Kumamoto City gets 403, and its receipt says so (not "duplicate"); the prefecture's own re-send is a duplicate."""
+    body = json.dumps(damage(lg=KUMAMOTO_CITY), ensure_ascii=False).encode()
+    assert post(KUMAMOTO_PREF, body).status_code == 202
+    refused = post(YATSUSHIRO, body)
+    assert refused.status_code == 403 and refused.json()["reasons"][0]["rule"] == "not_authorised"
+    again = post(KUMAMOTO_PREF, body)
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    statuses = dict(_sql(home, "SELECT submission_id, status FROM report_submissions"))
+    assert statuses[refused.json()["submission_id"]] == "quarantined"
+    assert statuses[again.json()["submission_id"]] == "duplicate"
+    assert _sql(home, "SELECT lg_code, reporter_lg_code FROM report_versions") == [(KUMAMOTO_CITY, KUMAMOTO_PREF)]

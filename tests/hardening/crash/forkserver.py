@@ -120,12 +120,19 @@ def child(request: dict[str, Any]) -> None:
         os._exit(code)
 
 
+#: exit statuses of the children reaped so far: a second ``wait`` for one answers again instead of failing
+_REAPED: dict[int, int] = {}
+
+
 def wait(pid: int, timeout: float) -> int | None:
     end = time.monotonic() + timeout
     while True:
+        if pid in _REAPED:
+            return _REAPED[pid]
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            _REAPED[pid] = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            return _REAPED[pid]
         if time.monotonic() >= end:
             return None
         time.sleep(0.02)
