@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 
@@ -274,14 +275,13 @@ class IndicatorService:
         return bool(rows and rows[0][0])
 
 
-_SERVICES: dict[str, IndicatorService] = {}
-_SERVICES_LOCK = threading.Lock()
+def service(request: Any) -> IndicatorService:
+    """The indicator service of the app serving ``request``: app state, created with the app (``create_app``,
+    or :func:`attach` for an app built by hand), never a process-wide singleton."""
+    return request.app.state.indicators
 
 
-def service(paths: Paths) -> IndicatorService:
-    """The process-wide service for one KIBAN_HOME."""
-    with _SERVICES_LOCK:
-        key = str(paths.home)
-        if key not in _SERVICES:
-            _SERVICES[key] = IndicatorService(paths)
-        return _SERVICES[key]
+def attach(app: Any, paths: Paths) -> IndicatorService:
+    """Give ``app`` its own indicator service for ``paths`` (what ``create_app`` does)."""
+    app.state.indicators = IndicatorService(paths)
+    return app.state.indicators

@@ -75,11 +75,11 @@ def create_app(paths: Paths, *, intake_options: dict | None = None, limits: Limi
             if events is not None:
                 events.close()
 
-    from kiban.indicators.service import service
+    from kiban.indicators.service import attach
 
-    service(paths).before_compute = charge
     app = Starlette(routes=guard_routes(routes), lifespan=lifespan,
                     middleware=[Middleware(RateLimitMiddleware, limits=limits)],
                     exception_handlers={RateLimited: _rate_limited, 404: _http_error, 405: _http_error})
     app.state.paths = paths
+    attach(app, paths).before_compute = charge  # the app's own indicator service (cache, reader): app state
     return app

@@ -164,12 +164,10 @@ def indicator_response(request: Request, svc: IndicatorService) -> Response:
 
 
 def routes(paths: Paths) -> list[Route]:
-    svc = service(paths)
-
     def guarded(handler):
         def endpoint(request: Request) -> Response:
             try:
-                return handler(request, svc)
+                return handler(request, service(request))
             except BadRequest as e:
                 return problem(400, "Bad request", str(e))
         endpoint.__doc__ = handler.__doc__
@@ -182,7 +180,7 @@ def routes(paths: Paths) -> list[Route]:
     def indicators(request: Request) -> Response:
         """The indicator catalogue."""
         return json_response(request, {"indicators": [i.to_dict() for i in catalogue()]},
-                             svc.reader.last_modified())
+                             service(request).reader.last_modified())
 
     def indicator(request: Request) -> Response:
         """One indicator for an area, now or as known at T, with its series."""

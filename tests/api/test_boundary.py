@@ -153,10 +153,8 @@ def test_a_limiter_keeps_clients_apart_and_its_memory_bounded():
 def test_uncached_computations_are_limited_per_client_with_429_and_retry_after(served_home):
     from starlette.testclient import TestClient
 
-    from kiban.indicators.service import service
     from kiban.serve.app import create_app
 
-    service(served_home)._cache.clear()  # the process-wide cache: earlier tests filled it
     limits = Limits(Limiter(1e6, 1e6), Limiter(1 / 60, 2))
     with TestClient(create_app(served_home, limits=limits)) as c:
         times = [(ARRIVALS[0] + timedelta(minutes=m)).isoformat() for m in (1, 2)]

@@ -60,6 +60,7 @@ def server(tmp_path_factory):
 
     from kiban.config import paths
     from kiban.indicators import refresh
+    from kiban.indicators.service import attach
     from kiban.serve import snapshot, status
 
     home = paths(tmp_path_factory.mktemp("browser") / "home").ensure()
@@ -68,6 +69,7 @@ def server(tmp_path_factory):
     kit.land(home, kit.versions([quake_report()], QUAKE_AT + timedelta(minutes=10), "quake.json"))
     refresh.backfill(home, [crafted.T0 + timedelta(minutes=m) for m in SERIES_MINUTES])
     app = Starlette(routes=snapshot.routes(home) + status.routes(home))
+    attach(app, home)
     port = free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)

@@ -10,6 +10,7 @@ from indicators_crafted import T0, A, B, C
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from kiban.indicators.service import attach
 from kiban.lake import Lake
 from kiban.serve import snapshot, status
 from schemas.abr import ABR_CITIES
@@ -23,7 +24,9 @@ def client(lake_home):
         w.con.register("_cities", pa.Table.from_pylist([row], schema=ABR_CITIES.arrow_schema()))
         w.append(ABR_CITIES, "SELECT * FROM _cities")
     # only the routes under test: kiban.serve.app's other modules import Great Expectations (15 s)
-    return TestClient(Starlette(routes=snapshot.routes(lake_home) + status.routes(lake_home)))
+    app = Starlette(routes=snapshot.routes(lake_home) + status.routes(lake_home))
+    attach(app, lake_home)  # the app's indicator service (create_app does this)
+    return TestClient(app)
 
 
 def test_snapshot_json_carries_as_of_coverage_freshness(client):

@@ -31,8 +31,6 @@ __all__ = ["ASSETS", "PAGE_TYPES", "routes", "summary"]
 
 
 def routes(paths: Paths) -> list[Route]:
-    svc = service(paths)
-
     def page(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8",
                             headers={"Cache-Control": "no-cache"})
@@ -63,6 +61,7 @@ def routes(paths: Paths) -> list[Route]:
         subject = request.query_params.get("subject") or None
         if subject is not None and (len(subject) > _SUBJECT_MAX or not subject.isprintable()):
             return problem(400, "Bad request", f"subject must be printable text of at most {_SUBJECT_MAX} characters")
+        svc = service(request)
         return json_response(request, summary(svc, at, subject), svc.reader.last_modified())
 
     return [Route("/", page, include_in_schema=False), Route("/status", page, include_in_schema=False),
