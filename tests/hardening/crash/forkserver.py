@@ -150,6 +150,7 @@ def serve() -> None:
             pid = os.fork()
             if pid == 0:
                 child(request)
+            _REAPED.pop(pid, None)  # pids are reused (pid_max 32768): this pid names a new, live child now
             answer({"pid": pid})
         elif op == "wait":
             answer({"status": wait(int(request["pid"]), float(request.get("timeout", 0)))})
