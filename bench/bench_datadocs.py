@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 
+from kiban.duck import quote_literal
 from quality import datadocs
 from quality.runner import validate
 from schemas import get
@@ -30,7 +31,8 @@ _TEXT = {"int32": "CAST(i % 1000 AS VARCHAR)", "int64": "CAST(i AS VARCHAR)", "d
 
 def stage(contract, rows: int, target: Path) -> Path:
     cols = ", ".join(f"{_TEXT[c.type]} AS \"{c.name}\"" for c in contract.columns)
-    duckdb.sql(f"COPY (SELECT {cols}, i + 1 AS _source_row FROM range({rows}) r(i)) TO '{target}' (FORMAT parquet)")
+    duckdb.sql(f"COPY (SELECT {cols}, i + 1 AS _source_row FROM range({int(rows)}) r(i)) "
+               f"TO {quote_literal(str(target))} (FORMAT parquet)")
     return target
 
 

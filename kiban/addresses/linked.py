@@ -62,7 +62,8 @@ _SOURCE = f"""
 def _match_into(writer: LakeWriter, source_table: str, version: str) -> int:
     """Match ``source_table`` (rows of :data:`_SOURCE`) and append them to ``corporation_addresses``."""
     con = writer.con
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER () AS id, * FROM {source_table}")
+    con.execute("CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER () AS id, * "
+                f"FROM {quote_ident(source_table)}")
     match.run(con, "SELECT id, address AS input FROM ca_in", prepared=True)
     fields = [c.name for c in CORPORATION_ADDRESSES.columns]
     extras = {
