@@ -41,6 +41,7 @@ def abr_files(context: dg.AssetExecutionContext, lake: LakeResource, abr: AbrFil
     check_specs=[s for c, rules in DATASETS for s in ge_check_specs(c.name, c, rules)],
     pool=LAKE_POOL,
     partitions_def=fanout.ABR_AREAS if fanout.enabled() else None,  # the cluster profile: one run per area
+    backfill_policy=fanout.backfill_policy(),
     can_subset=True,  # so that checks of files not validated in this run yield nothing; the load is one unit
 )
 def abr_tables(context: dg.AssetExecutionContext, lake: LakeResource):

@@ -41,6 +41,7 @@ def moj_map_files(context: dg.AssetExecutionContext, lake: LakeResource, moj_map
     check_specs=ge_check_specs(PARCELS.name, PARCELS, PARCELS_RULES),
     pool=LAKE_POOL,
     partitions_def=fanout.MOJ_MAP_AREAS if fanout.enabled() else None,  # the cluster profile: one run per area
+    backfill_policy=fanout.backfill_policy(),
     can_subset=True,  # so that checks of files not validated in this run yield nothing; the load is one unit
 )
 def parcels_load(context: dg.AssetExecutionContext, lake: LakeResource):
