@@ -10,8 +10,9 @@ well, and so is a lone master (no representative points). Finding and archiving 
 folders, paths and URLs given to ``kiban ingest abr``) is :mod:`registries.abr.fetch`.
 
 **Scope replacement**: ABR files are slices (``all`` / ``prefNN`` / ``cityNNNNNN``). Loading a master replaces
-the rows of its scope in its table (all rows, the prefecture's, or the 団体's) and keeps the others, as one
-whole-table rewrite inside the lake transaction (no DuckLake delete files, see ``kiban.lake``).
+the rows of its scope in its table (all rows, the prefecture's, or the 団体's) and keeps the others: inside the
+lake transaction a DELETE of the scope's rows (DuckLake delete files, which every reader honours; a file whose
+rows all go leaves the table) and an INSERT of the file's rows. A scope loaded for the first time only appends.
 """
 
 from __future__ import annotations
@@ -96,35 +97,31 @@ def stage(raw: RawObject, workdir: Path, load_id: str = "") -> Staged:
 
 
 # -- store -----------------------------------------------------------------------------------------------------
-def scope_predicate(name: FileName) -> str:
-    """SQL over ``lg_code`` selecting the rows a master file of this scope replaces."""
+def scope_predicate(name: FileName) -> tuple[str, list[object]]:
+    """SQL over ``lg_code`` selecting the rows a master file of this scope replaces, with its bound parameters."""
     if name.scope == "all":
-        return "true"
+        return "true", []
     if name.scope == "pref":
-        return f"substr(lg_code, 1, 2) = {quote_literal(name.code or '')}"
-    return f"lg_code = {quote_literal(name.code or '')}"
+        return "substr(lg_code, 1, 2) = ?", [name.code or ""]
+    return "lg_code = ?", [name.code or ""]
 
 
 def store(writer: LakeWriter, ctx: Item) -> dict[str, int]:
-    """Per staged master: keep the table's rows outside the file's scope, add the file's rows (one rewrite)."""
+    """Per staged master: delete the table's rows in the file's scope (if any), insert the file's rows -- work in
+    proportion to the file (a per-municipality set of a national load), never a rewrite of the whole table."""
     con = writer.con
     rows: dict[str, int] = {}
     for staged, file in zip(ctx.staged.datasets, ctx.staged.info["files"], strict=True):
         contract = staged.contract
         table = f"{LAKE}.{quote_ident(contract.name)}"
         writer.ensure_table(contract)
-        scope = scope_predicate(parse_file_name(file["master"]))  # type: ignore[arg-type]
-        check_scope_replacement(writer, contract.name, scope, staged.rows, file["master"])
-        con.execute(f"CREATE OR REPLACE TEMP TABLE abr_keep AS SELECT * FROM {table} WHERE NOT ({scope})")
+        scope, params = scope_predicate(parse_file_name(file["master"]))  # type: ignore[arg-type]
+        if check_scope_replacement(writer, contract.name, scope, staged.rows, file["master"], params):
+            con.execute(f"DELETE FROM {table} WHERE {scope}", params)
         select = contract_select(contract, contract.column_names)
         order = ", ".join(quote_ident(k) for k in contract.sort_by)
-        writer.replace(contract, f"""
-            SELECT * FROM (
-                SELECT * FROM abr_keep
-                UNION ALL
-                SELECT {select} FROM read_parquet({quote_literal(str(staged.parquet))})
-            ) ORDER BY {order}""")
-        con.execute("DROP TABLE abr_keep")
+        writer.append(contract, f"SELECT {select} FROM read_parquet({quote_literal(str(staged.parquet))}) "
+                                f"ORDER BY {order}")
         rows[contract.name] = rows.get(contract.name, 0) + staged.rows
     return rows
 
