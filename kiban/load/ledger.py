@@ -8,6 +8,7 @@ was ``loaded`` before for the same source is a ``duplicate``.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,13 @@ from kiban.config import Paths
 from kiban.lake import LAKE, Lake, LakeWriter, contract_select
 from kiban.load.model import LoadResult
 from schemas.platform import LOADS
+
+log = logging.getLogger(__name__)
+
+#: On a shared lake every load appends one small file to ``loads`` (an object on S3), and every load reads the
+#: ledger: once it holds this many files they are merged into one, so a national load of thousands of files does
+#: not read thousands of objects per load.
+COMPACT_AT_FILES = 32
 
 
 def _pairs(rows: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -106,6 +114,27 @@ def append(writer: LakeWriter, results: Sequence[LoadResult], started: datetime,
         writer.append(LOADS, f"SELECT {contract_select(LOADS, LOADS.column_names)} FROM _kiban_loads")
     finally:
         writer.con.unregister("_kiban_loads")
+
+
+def crowded(writer: LakeWriter) -> bool:
+    """Inside the write transaction: whether ``loads`` holds :data:`COMPACT_AT_FILES` data files or more."""
+    if not writer.table_exists(LOADS.name):
+        return False
+    (n,) = writer.con.execute("SELECT count(*) FROM ducklake_list_files(?, ?)", [LAKE, LOADS.name]).fetchone()
+    return n >= COMPACT_AT_FILES
+
+
+def compact(lake: Lake) -> bool:
+    """Merge the ledger's small files (DuckLake ``ducklake_merge_adjacent_files``), in a transaction of its own
+    after a load's commit. A failure (another process compacting at the same moment) is logged and left to the
+    next load: the ledger's rows are the same either way. Returns whether it merged."""
+    try:
+        with lake.writer() as writer:
+            writer.con.execute("CALL ducklake_merge_adjacent_files(?, ?)", [LAKE, LOADS.name])
+        return True
+    except Exception as e:  # noqa: BLE001 - maintenance never fails a load that has committed
+        log.info("ledger compaction skipped: %s", str(e).splitlines()[0] if str(e) else type(e).__name__)
+        return False
 
 
 def rows(paths: Paths, load_ids: Sequence[str] = (), *, source: str | None = None, sha256: str | None = None,

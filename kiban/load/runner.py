@@ -305,6 +305,9 @@ def _commit_once(lake: Lake, source: Source, items: list[Item], results: list[Lo
                 r.status, r.rows, r.info["already_recorded"] = known[r.load_id], {}, True
         _store(source, writer, [i for i in items if i.load_id not in known], by_id)
         _append(lake, writer, [r for r in results if r.load_id not in known], started, keys, arrivals)
+        compact = lake.shared and ledger.crowded(writer)
+    if compact:
+        ledger.compact(lake)
 
 
 def run_batch(paths: Paths, source: Source, arrivals: Sequence[Arrival], *, lake: Lake | None = None
