@@ -163,23 +163,27 @@ def _classify(record: FudeRecord, stats: StageStats) -> bool:
     return True
 
 
-def _resolve(record: FudeRecord, doc: Document, source_file: str, stats: StageStats) -> list[geo.Ring] | None:
-    try:
-        return geo.surface_rings(record.surface_ref, doc.prims)
-    except geo.Dangling as exc:
-        stats.issues.append(RowIssue(source_file, record.index, "dangling_idref",
-                                     f"筆 {record.fude_id}: {exc}", record.fude_id, exc.idref))
-    except geo.Degenerate as exc:
-        stats.issues.append(RowIssue(source_file, record.index, "degenerate_ring",
-                                     f"筆 {record.fude_id}: {exc}", record.fude_id, record.surface_ref))
-    return None
+def _resolve(records: list[FudeRecord], doc: Document, source_file: str,
+             stats: StageStats) -> list[tuple[FudeRecord, list[geo.Ring]]]:
+    """The records whose geometry resolves, with their rings; the others become row issues."""
+    kept = []
+    for record, rings in zip(records, geo.resolve_batch([r.surface_ref for r in records], doc.prims), strict=True):
+        if isinstance(rings, geo.Dangling):
+            stats.issues.append(RowIssue(source_file, record.index, "dangling_idref",
+                                         f"筆 {record.fude_id}: {rings}", record.fude_id, rings.idref))
+        elif isinstance(rings, geo.Degenerate):
+            stats.issues.append(RowIssue(source_file, record.index, "degenerate_ring",
+                                         f"筆 {record.fude_id}: {rings}", record.fude_id, record.surface_ref))
+        else:
+            kept.append((record, rings))
+    return kept
 
 
 def _document_batches(stream: IO[bytes], source_file: str, schema: pa.Schema,
                       stats: StageStats) -> Iterator[pa.RecordBatch]:
     doc = Document()
     deferred: list[FudeRecord] = []  # 筆 seen before the end of 空間属性 (not the published order)
-    pending: list[tuple[FudeRecord, list[geo.Ring]]] = []
+    pending: list[FudeRecord] = []
     context: tuple[crs_mod.FileCrs, dict] | None = None
     for record in read_document(stream, doc):
         if not _classify(record, stats):
@@ -189,21 +193,20 @@ def _document_batches(stream: IO[bytes], source_file: str, schema: pa.Schema,
             continue
         if context is None:
             context = _file_context(doc, source_file)
-        rings = _resolve(record, doc, source_file, stats)
-        if rings is not None:
-            pending.append((record, rings))
+        pending.append(record)
         if len(pending) >= BATCH_ROWS:
-            yield _flush(pending, *context, schema, stats)
+            resolved = _resolve(pending, doc, source_file, stats)
             pending = []
+            if resolved:
+                yield _flush(resolved, *context, schema, stats)
     if context is None:
         context = _file_context(doc, source_file)
-    for record in deferred:
-        rings = _resolve(record, doc, source_file, stats)
-        if rings is not None:
-            pending.append((record, rings))
-    pending.sort(key=lambda item: item[0].index)
-    for start in range(0, len(pending), BATCH_ROWS):
-        yield _flush(pending[start:start + BATCH_ROWS], *context, schema, stats)
+    resolved = _resolve(pending, doc, source_file, stats)
+    for start in range(0, len(deferred), BATCH_ROWS):
+        resolved += _resolve(deferred[start:start + BATCH_ROWS], doc, source_file, stats)
+    resolved.sort(key=lambda item: item[0].index)
+    for start in range(0, len(resolved), BATCH_ROWS):
+        yield _flush(resolved[start:start + BATCH_ROWS], *context, schema, stats)
     stats.retained_peak = max(stats.retained_peak, doc.retained_peak)
 
 

@@ -16,14 +16,10 @@ Layout read (法務省 地図XML ver1.0; element names as published)::
 Memory bound: the element tree never holds more than the header, one child of 空間属性/主題属性 being read,
 the (emptied) elements on the path to it and what libxml2 has parsed ahead of the current event (a few hundred
 elements; under 1,000 measured on a 200 MB file): every processed element is cleared and its earlier siblings
-are deleted. What *does* grow with the file is :class:`Primitives`, the idref tables needed to resolve geometry:
-one ``(easting, northing)`` tuple per GM_Point, one small tuple per GM_Curve (point ids or coordinates) and one
-tuple of curve ids per GM_Surface, roughly 150–250 bytes per primitive in CPython. 筆 attribute records are
-handed to the caller as they end and are not retained here. So peak memory is O(number of spatial primitives
-of one XML file), not O(bytes of XML): a 200 MB file holds a few million primitives (hundreds of MB at worst);
-real published files are per 地図 sheet group and much smaller. Measured (bench/bench_moj_map.py, synthetic
-grid, 2 cores): 200 MB / 90,000 筆 / 360,000 primitives staged with a 293 MB peak RSS, of which about 170 MB
-is the interpreter and libraries.
+are deleted. What grows with the file is the idref tables needed to resolve geometry
+(:class:`~registries.moj_map.idrefs.Primitives`), held as columns: about the length of the id plus 8–16 bytes
+per primitive (ids as UTF-8 in numpy arrays, coordinates as doubles), e.g. ~25 MB for a 500 MB file. 筆
+attribute records are handed to the caller as they end and are not retained here.
 """
 
 from __future__ import annotations
@@ -33,6 +29,8 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from lxml import etree
+
+from registries.moj_map.idrefs import Primitives
 
 T = "{http://www.moj.go.jp/MINJI/tizuxml}"
 Z = "{http://www.moj.go.jp/MINJI/tizuzumen}"
@@ -64,16 +62,6 @@ class BadCoordinate(ValueError):
     def __init__(self, message: str, line: int | None) -> None:
         super().__init__(message)
         self.line = line
-
-
-@dataclass
-class Primitives:
-    """idref tables of one file: the only state that grows with the file."""
-
-    points: dict[str, tuple[float, float]] = field(default_factory=dict)
-    curves: dict[str, tuple[CurveItem, ...]] = field(default_factory=dict)
-    surfaces: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # exterior first
-    spatial_done: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,7 +107,7 @@ def _position(elem: etree._Element) -> tuple[float, float]:
     return east, north
 
 
-def _curve(elem: etree._Element) -> tuple[CurveItem, ...]:
+def _curve(elem: etree._Element) -> list[CurveItem]:
     items: list[CurveItem] = []
     for col in elem.iter(_COLUMN):
         for pos in col:
@@ -128,18 +116,18 @@ def _curve(elem: etree._Element) -> tuple[CurveItem, ...]:
                 items.append(ref.get("idref", "") if ref is not None else "")
             elif pos.tag == _DIRECT:
                 items.append(_position(pos))
-    return tuple(items)
+    return items
 
 
-def _surface(elem: etree._Element) -> tuple[tuple[str, ...], ...]:
-    rings: list[tuple[str, ...]] = []
+def _surface(elem: etree._Element) -> list[list[str]]:
+    rings: list[list[str]] = []
     for boundary in elem.iter(_EXTERIOR, _INTERIOR):
-        ids = tuple(g.get("idref", "") for g in boundary.iter(_GENERATOR))
+        ids = [g.get("idref", "") for g in boundary.iter(_GENERATOR)]
         if boundary.tag == _EXTERIOR:
             rings.insert(0, ids)
         else:
             rings.append(ids)
-    return tuple(rings)
+    return rings
 
 
 def _text(elem: etree._Element) -> str | None:
@@ -197,11 +185,11 @@ def read_document(stream: IO[bytes], doc: Document) -> Iterator[FudeRecord]:
                 pos = next(elem.iter(Z + "DirectPosition"), None)
                 if pos is None:
                     raise BadCoordinate(f"GM_Point {ident} has no DirectPosition", elem.sourceline)
-                prims.points[ident] = _position(pos)
+                prims.points.add(ident, *_position(pos))
             elif tag == _CURVE:
-                prims.curves[ident] = _curve(elem)
+                prims.curves.add(ident, _curve(elem))
             elif tag == _SURFACE:
-                prims.surfaces[ident] = _surface(elem)
+                prims.surfaces.add(ident, _surface(elem))
             _release(elem)
         elif ptag == _SUBJECT:
             if tag == _FUDE:

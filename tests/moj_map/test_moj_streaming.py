@@ -1,5 +1,8 @@
-"""地図XML inputs whose staged rows were recorded with the parser before the columnar idref store
-(``fixtures/staged_before.json``): the streaming parser must stage the same parcels from them."""
+"""The columnar idref store stages the same parcels as the parser before it, and its parts behave.
+
+``fixtures/staged_before.json`` holds the staged rows (geometry as a WKB digest) and row issues of the inputs
+below as the parser before the columnar store (commit 2e1ffeb) staged them.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,14 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from registries.moj_map import geometry as geo
 from registries.moj_map import sample, synth
+from registries.moj_map.idrefs import IdTable, Primitives, ranges
+from registries.moj_map.parse import stage_moj_file
 
 SQUARE = [(25917.765, -42247.011), (25937.765, -42247.011), (25937.765, -42227.011), (25917.765, -42227.011)]
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "staged_before.json"
@@ -100,3 +110,68 @@ def fingerprint(rows: list[dict], issues: list[dict]) -> dict:
 
 def load_fixture() -> dict:
     return json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+
+@pytest.mark.parametrize("name", sorted(cases()))
+def test_staged_rows_and_issues_are_those_of_the_parser_before(tmp_path, name):
+    src = tmp_path / name
+    src.write_bytes(cases()[name])
+    result = stage_moj_file(src, tmp_path / "out.parquet")
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    got = fingerprint(rows, [i.to_dict() for i in result.issues])
+    want = load_fixture()[name]
+    if "sha256" in want:
+        digest = hashlib.sha256(json.dumps(got, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+        assert (digest, len(rows)) == (want["sha256"], want["rows"])
+    else:
+        assert got == want
+
+
+def test_id_lookup_finds_positions_misses_unknown_and_lets_the_last_duplicate_win():
+    ids = IdTable()
+    for ident in ["P2", "P10", "P1", "点１", "P10", ""]:
+        ids.append(ident)
+    refs = np.array([s.encode() for s in ["P1", "P10", "P3", "点１", "", "P100000"]], dtype=np.bytes_)
+    assert ids.lookup(refs).tolist() == [2, 4, -1, 3, 5, -1]
+    ids.append("P3")  # appending after a lookup re-sorts
+    assert ids.lookup(np.array([b"P3"])).tolist() == [6]
+
+
+def test_ranges_concatenates_aranges():
+    assert ranges(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist() == [5, 6, 9, 10, 11]
+    assert ranges(np.array([], dtype=np.int64), np.array([], dtype=np.int64)).tolist() == []
+
+
+def _prims() -> Primitives:
+    prims = Primitives()
+    for k, (e, n) in enumerate([(0, 0), (1, 0), (1, 1), (0, 1)]):
+        prims.points.add(f"P{k}", float(e), float(n))
+    prims.curves.add("C0", ["P0", "P1"])
+    prims.curves.add("C1", ["P2", "P1"])                  # runs backwards
+    prims.curves.add("C2", [(1.0, 1.0), (0.0, 1.0)])      # direct positions
+    prims.curves.add("C3", ["P3", "P0"])
+    prims.curves.add("C4", ["P3", "P9"])                  # P9 is not defined
+    prims.surfaces.add("F0", [["C0", "C1", "C2", "C3"]])
+    prims.surfaces.add("F1", [["C0", "C4", "C3"]])
+    prims.surfaces.add("F2", [["C0", "C0"]])              # degenerate
+    prims.surfaces.add("F3", [])
+    return prims
+
+
+def test_batch_resolution_agrees_with_one_at_a_time_resolution():
+    prims = _prims()
+    refs = ["F0", "F1", "F2", "F3", "F9", None, "F0"]
+    batch = geo.resolve_batch(refs, prims)
+    square = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)]
+    assert batch[0] == [square] and batch[6] == [square]
+    for ref, got in zip(refs, batch, strict=True):
+        try:
+            want = geo.surface_rings(ref, prims)
+        except (geo.Dangling, geo.Degenerate) as exc:
+            assert type(got) is type(exc) and str(got) == str(exc)
+        else:
+            assert got == want
+    assert isinstance(batch[1], geo.Dangling) and batch[1].idref == "P9"
+    assert isinstance(batch[2], geo.Degenerate)
+    assert [b.kind for b in batch[3:6]] == ["GM_Surface"] * 3
