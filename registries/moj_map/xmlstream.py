@@ -41,6 +41,7 @@ _POINT, _CURVE, _SURFACE = Z + "GM_Point", Z + "GM_Curve", Z + "GM_Surface"
 _FUDE = T + "筆"
 _SPATIAL, _SUBJECT = T + "空間属性", T + "主題属性"
 _COLUMN = Z + "GM_PointArray.column"
+_DPOS = Z + "DirectPosition"
 _INDIRECT, _DIRECT = Z + "GM_Position.indirect", Z + "GM_Position.direct"
 _POINTREF = Z + "GM_PointRef.point"
 _EXTERIOR, _INTERIOR = Z + "GM_SurfaceBoundary.exterior", Z + "GM_SurfaceBoundary.interior"
@@ -138,18 +139,33 @@ def _text(elem: etree._Element) -> str | None:
     return text or None
 
 
+_LOCAL: dict[str, str] = {}  # tag "{ns}name" -> "name", filled as tags are met
+
+
+def _local(tag: str) -> str:
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = _LOCAL[tag] = etree.QName(tag).localname
+    return name
+
+
 def _fude(elem: etree._Element, index: int) -> FudeRecord:
     attrs: dict[str, str | None] = {}
     surface_ref = None
     for child in elem:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue  # comments, processing instructions
-        name = etree.QName(child).localname
-        if child.tag == _SHAPE:
+        if tag == _SHAPE:
             surface_ref = child.get("idref")
+        elif len(child):
+            attrs[_local(tag)] = _text(child)
         else:
-            attrs[name] = _text(child)
+            attrs[_local(tag)] = (child.text or "").strip() or None
     return FudeRecord(index, elem.get("id"), attrs, surface_ref, elem.sourceline)
+
+
+_RELEASE_EVERY = 256  # processed siblings deleted in one go every this many elements
 
 
 def _release(elem: etree._Element) -> None:
@@ -172,40 +188,50 @@ def read_document(stream: IO[bytes], doc: Document) -> Iterator[FudeRecord]:
         remove_comments=True,
     )
     prims = doc.prims
+    points, curves, surfaces = prims.points, prims.curves, prims.surfaces
     root: etree._Element | None = None
+    spatial = subject = None  # the section elements, once met
+    done = 0  # elements cleared since their siblings were last deleted
     for _event, elem in context:
-        parent = elem.getparent()
-        if root is None:
-            root = doc.root = elem.getroottree().getroot()
-        ptag = parent.tag if parent is not None else None
         tag = elem.tag
-        if ptag == _SPATIAL:
-            ident = elem.get("id", "")
-            if tag == _POINT:
-                pos = next(elem.iter(Z + "DirectPosition"), None)
+        parent = elem.getparent()
+        if parent is not None and (parent is spatial or parent is subject):
+            pass
+        elif parent is not None and parent.tag == _SPATIAL:
+            spatial = parent
+        elif parent is not None and parent.tag == _SUBJECT:
+            subject = parent
+        else:  # the root's children (header, sections, 図郭) or the root itself
+            if root is None:
+                root = doc.root = elem.getroottree().getroot()
+            if parent is not None and parent is root:
+                if tag == _SPATIAL:
+                    prims.spatial_done = True
+                elif tag.startswith(T) and tag[len(T):] in HEADER_FIELDS:
+                    doc.header[tag[len(T):]] = _text(elem)
+                _release(elem)
+            continue
+        if parent is spatial:
+            if tag == _CURVE:
+                curves.add(elem.get("id", ""), _curve(elem))
+            elif tag == _POINT:
+                ident = elem.get("id", "")
+                pos = next(elem.iter(_DPOS), None)
                 if pos is None:
                     raise BadCoordinate(f"GM_Point {ident} has no DirectPosition", elem.sourceline)
-                prims.points.add(ident, *_position(pos))
-            elif tag == _CURVE:
-                prims.curves.add(ident, _curve(elem))
+                points.add(ident, *_position(pos))
             elif tag == _SURFACE:
-                prims.surfaces.add(ident, _surface(elem))
-            _release(elem)
-        elif ptag == _SUBJECT:
-            if tag == _FUDE:
-                doc.fude_count += 1
-                record = _fude(elem, doc.fude_count)
-                _release(elem)
-                if doc.fude_count % 1024 == 1:
-                    doc.retained_peak = max(doc.retained_peak, sum(1 for _ in root.iter()))
-                yield record
-            else:
-                _release(elem)
-        elif parent is not None and parent is root:
-            if tag == _SPATIAL:
-                prims.spatial_done = True
-            elif tag.startswith(T) and tag[len(T):] in HEADER_FIELDS:
-                doc.header[tag[len(T):]] = _text(elem)
-            _release(elem)
+                surfaces.add(elem.get("id", ""), _surface(elem))
+        elif tag == _FUDE:
+            doc.fude_count += 1
+            record = _fude(elem, doc.fude_count)
+            if doc.fude_count % 1024 == 1:
+                doc.retained_peak = max(doc.retained_peak, sum(1 for _ in elem.getroottree().getroot().iter()))
+            yield record
+        elem.clear(keep_tail=False)
+        done += 1
+        if done >= _RELEASE_EVERY:
+            del parent[:parent.index(elem)]
+            done = 0
     if root is not None:
         doc.retained_peak = max(doc.retained_peak, sum(1 for _ in root.iter()))
