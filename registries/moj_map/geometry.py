@@ -70,9 +70,11 @@ def _segment(curve_id: str, cols: Columns) -> list[Coord]:
     if c < 0:
         raise Dangling("GM_Curve", curve_id)
     out: list[Coord] = []
-    for it in range(int(cols.item_start[c]), int(cols.item_start[c] + cols.item_count[c])):
-        if cols.item_direct[it]:
-            out.append((float(cols.item_east[it]), float(cols.item_north[it])))
+    items = np.arange(cols.item_start[c], cols.item_start[c] + cols.item_count[c])
+    is_direct, at = cols.direct(items)
+    for it, d, k in zip(items.tolist(), is_direct.tolist(), at.tolist(), strict=True):
+        if d:
+            out.append((float(cols.direct_east[k]), float(cols.direct_north[k])))
             continue
         ref = cols.item_refs[it].decode("utf-8")
         p = _one(cols.point_ids, ref)
@@ -122,8 +124,10 @@ def resolve_batch(surface_refs: list[str | None], prims: Primitives) -> list[lis
     item_count = np.where(found, cols.item_count[cid], 0)
     items = ranges(cols.item_start[cid], item_count)
     item_seg = np.repeat(np.arange(len(cid)), item_count)
-    east, north = cols.item_east[items], cols.item_north[items]
-    indirect = ~cols.item_direct[items]
+    is_direct, at = cols.direct(items)
+    east, north = np.empty(len(items)), np.empty(len(items))
+    east[is_direct], north[is_direct] = cols.direct_east[at[is_direct]], cols.direct_north[at[is_direct]]
+    indirect = ~is_direct
     pid = cols.point_ids.lookup(cols.item_refs[items[indirect]])
     bad_ring[seg_ring[item_seg[indirect][pid < 0]]] = True
     pid = np.where(pid >= 0, pid, 0)

@@ -20,34 +20,24 @@ CHUNK = 65536  # ids gathered as Python strings before they are packed into a nu
 
 
 class StrColumn:
-    """Strings appended one by one, packed as UTF-8 into numpy ``S`` chunks of :data:`CHUNK`."""
+    """Strings appended to :attr:`pending` (a plain list, for speed), packed as UTF-8 into numpy ``S`` chunks."""
 
     def __init__(self) -> None:
         self._chunks: list[np.ndarray] = []
-        self._pending: list[bytes] = []
-        self._size = 0
-
-    def append(self, value: str) -> None:
-        self._pending.append(value.encode("utf-8"))
-        self._size += 1
-        if len(self._pending) >= CHUNK:
-            self._pack()
-
-    def extend(self, values: list[str]) -> None:
-        for v in values:
-            self.append(v)
+        self.pending: list[str] = []
 
     def __len__(self) -> int:
-        return self._size
+        return sum(len(c) for c in self._chunks) + len(self.pending)
 
-    def _pack(self) -> None:
-        if self._pending:
-            self._chunks.append(np.array(self._pending, dtype=np.bytes_))
-            self._pending = []
+    def pack(self) -> None:
+        """Move :attr:`pending` into a numpy chunk (callers do this every :data:`CHUNK` or so)."""
+        if self.pending:
+            self._chunks.append(np.array([v.encode("utf-8") for v in self.pending], dtype=np.bytes_))
+            self.pending = []
 
     def values(self) -> np.ndarray:
         """All values in order as one ``S`` array (packed into a single chunk)."""
-        self._pack()
+        self.pack()
         if not self._chunks:
             return np.zeros(0, dtype="S1")
         if len(self._chunks) > 1:
@@ -62,17 +52,15 @@ class IdTable(StrColumn):
         super().__init__()
         self._sorted: np.ndarray | None = None
         self._order: np.ndarray | None = None
-
-    def append(self, value: str) -> None:
-        self._sorted = None
-        super().append(value)
+        self._sorted_size = -1
 
     def lookup(self, refs: np.ndarray) -> np.ndarray:
         """Position (document order) of each idref in ``refs`` (an ``S`` array), ``-1`` where undefined."""
-        if self._sorted is None:
+        if self._sorted is None or self._sorted_size != len(self):
             keys = self.values()
             self._order = np.argsort(keys, kind="stable")
             self._sorted = keys[self._order]
+            self._sorted_size = len(keys)
         if len(refs) == 0 or len(self._sorted) == 0:
             return np.full(len(refs), -1, dtype=np.int64)
         pos = np.searchsorted(self._sorted, refs, side="right") - 1  # the last of equal ids = the last defined
@@ -117,50 +105,37 @@ class Points:
         self.north = array("d")
 
     def add(self, ident: str, east: float, north: float) -> None:
-        self.ids.append(ident)
+        self.ids.pending.append(ident)
         self.east.append(east)
         self.north.append(north)
 
 
-
 class Curves:
-    """GM_Curve: id and its control points, each an idref of a GM_Point or a direct (easting, northing)."""
+    """GM_Curve: id and its control points, each an idref of a GM_Point or a direct (easting, northing).
+
+    Direct positions (rare) are kept aside by item number; their slot in :attr:`refs` holds ``''``.
+    """
 
     def __init__(self) -> None:
         self.ids = IdTable()
         self.item_count = array("q")
-        self.refs = StrColumn()        # per item: the GM_Point idref ('' for a direct position)
-        self.direct = array("b")       # per item: 1 for GM_Position.direct
-        self.east = array("d")         # per item: the direct position (NaN for an idref)
-        self.north = array("d")
+        self.refs = StrColumn()
+        self._items = 0
+        self.direct_at = array("q")
+        self.direct_east = array("d")
+        self.direct_north = array("d")
 
-    def add(self, ident: str, items: list[str | tuple[float, float]]) -> None:
-        self.ids.append(ident)
-        self.item_count.append(len(items))
-        for item in items:
-            if isinstance(item, str):
-                self.refs.append(item)
-                self.direct.append(0)
-                self.east.append(float("nan"))
-                self.north.append(float("nan"))
-            else:
-                self.refs.append("")
-                self.direct.append(1)
-                self.east.append(item[0])
-                self.north.append(item[1])
-
-    def add_refs(self, ident: str, refs: list[str]) -> None:
-        """The common case: every control point an idref."""
-        self.ids.append(ident)
+    def add(self, ident: str, refs: list[str], direct: list[tuple[int, float, float]] | None = None) -> None:
+        """``refs``: the idref of each control point; ``direct``: (index in refs, easting, northing)."""
+        self.ids.pending.append(ident)
         self.item_count.append(len(refs))
-        n = len(refs)
-        self.refs.extend(refs)
-        self.direct.extend(bytes(n))
-        self.east.extend(_NAN * n)
-        self.north.extend(_NAN * n)
-
-
-_NAN = array("d", [float("nan")])
+        self.refs.pending.extend(refs)
+        if direct:
+            for k, east, north in direct:
+                self.direct_at.append(self._items + k)
+                self.direct_east.append(east)
+                self.direct_north.append(north)
+        self._items += len(refs)
 
 
 class Surfaces:
@@ -173,11 +148,11 @@ class Surfaces:
         self.curve_refs = StrColumn()  # per ring member
 
     def add(self, ident: str, rings: list[list[str]]) -> None:
-        self.ids.append(ident)
+        self.ids.pending.append(ident)
         self.ring_count.append(len(rings))
         for ring in rings:
             self.curve_count.append(len(ring))
-            self.curve_refs.extend(ring)
+            self.curve_refs.pending.extend(ring)
 
 
 class Primitives:
@@ -192,6 +167,13 @@ class Primitives:
 
     def __len__(self) -> int:
         return len(self.points.ids) + len(self.curves.ids) + len(self.surfaces.ids)
+
+    def pack(self) -> None:
+        """Pack the pending strings into numpy chunks (the reader calls this every few thousand elements)."""
+        for column in (self.points.ids, self.curves.ids, self.curves.refs, self.surfaces.ids,
+                       self.surfaces.curve_refs):
+            if len(column.pending) >= CHUNK:
+                column.pack()
 
     def columns(self) -> Columns:
         """The numpy view used for lookups (rebuilt only if primitives were added since)."""
@@ -211,10 +193,17 @@ class Columns:
         self.item_count = _np(c.item_count, np.int64)
         self.item_start = _starts(self.item_count)
         self.item_refs = c.refs.values()
-        self.item_direct = _np(c.direct, np.int8).astype(bool)
-        self.item_east, self.item_north = _np(c.east, np.float64), _np(c.north, np.float64)
+        self.direct_at = _np(c.direct_at, np.int64)  # increasing
+        self.direct_east, self.direct_north = _np(c.direct_east, np.float64), _np(c.direct_north, np.float64)
         self.ring_count = _np(s.ring_count, np.int64)
         self.ring_start = _starts(self.ring_count)
         self.member_count = _np(s.curve_count, np.int64)
         self.member_start = _starts(self.member_count)
         self.member_refs = s.curve_refs.values()
+
+    def direct(self, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which curve items are direct positions, and for those their index in ``direct_east/north``."""
+        if len(self.direct_at) == 0:
+            return np.zeros(len(items), dtype=bool), np.zeros(len(items), dtype=np.int64)
+        k = np.minimum(np.searchsorted(self.direct_at, items), len(self.direct_at) - 1)
+        return self.direct_at[k] == items, k

@@ -54,9 +54,6 @@ _TAGS = (
     T + "図郭", T + "基準点", T + "筆界点", T + "筆界線",
 )
 
-CurveItem = str | tuple[float, float]  # a GM_Point id, or a direct (easting, northing)
-
-
 class BadCoordinate(ValueError):
     """A coordinate element that is missing or not a number (file-level problem)."""
 
@@ -108,16 +105,21 @@ def _position(elem: etree._Element) -> tuple[float, float]:
     return east, north
 
 
-def _curve(elem: etree._Element) -> list[CurveItem]:
-    items: list[CurveItem] = []
+def _curve(elem: etree._Element) -> tuple[list[str], list[tuple[int, float, float]] | None]:
+    """The control points: idrefs (``''`` in the slot of a direct position) and the direct positions."""
+    refs: list[str] = []
+    direct = None
     for col in elem.iter(_COLUMN):
         for pos in col:
-            if pos.tag == _INDIRECT:
+            tag = pos.tag
+            if tag == _INDIRECT:
                 ref = next(pos.iter(_POINTREF), None)
-                items.append(ref.get("idref", "") if ref is not None else "")
-            elif pos.tag == _DIRECT:
-                items.append(_position(pos))
-    return items
+                refs.append(ref.get("idref", "") if ref is not None else "")
+            elif tag == _DIRECT:
+                direct = direct or []
+                direct.append((len(refs), *_position(pos)))
+                refs.append("")
+    return refs, direct
 
 
 def _surface(elem: etree._Element) -> list[list[str]]:
@@ -213,7 +215,7 @@ def read_document(stream: IO[bytes], doc: Document) -> Iterator[FudeRecord]:
             continue
         if parent is spatial:
             if tag == _CURVE:
-                curves.add(elem.get("id", ""), _curve(elem))
+                curves.add(elem.get("id", ""), *_curve(elem))
             elif tag == _POINT:
                 ident = elem.get("id", "")
                 pos = next(elem.iter(_DPOS), None)
@@ -233,5 +235,6 @@ def read_document(stream: IO[bytes], doc: Document) -> Iterator[FudeRecord]:
         if done >= _RELEASE_EVERY:
             del parent[:parent.index(elem)]
             done = 0
+            prims.pack()
     if root is not None:
         doc.retained_peak = max(doc.retained_peak, sum(1 for _ in root.iter()))

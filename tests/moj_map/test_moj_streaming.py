@@ -130,11 +130,12 @@ def test_staged_rows_and_issues_are_those_of_the_parser_before(tmp_path, name):
 
 def test_id_lookup_finds_positions_misses_unknown_and_lets_the_last_duplicate_win():
     ids = IdTable()
-    for ident in ["P2", "P10", "P1", "点１", "P10", ""]:
-        ids.append(ident)
+    ids.pending.extend(["P2", "P10", "P1", "点１"])
+    ids.pack()  # values both packed and pending are found
+    ids.pending.extend(["P10", ""])
     refs = np.array([s.encode() for s in ["P1", "P10", "P3", "点１", "", "P100000"]], dtype=np.bytes_)
     assert ids.lookup(refs).tolist() == [2, 4, -1, 3, 5, -1]
-    ids.append("P3")  # appending after a lookup re-sorts
+    ids.pending.append("P3")  # appending after a lookup re-sorts
     assert ids.lookup(np.array([b"P3"])).tolist() == [6]
 
 
@@ -149,7 +150,7 @@ def _prims() -> Primitives:
         prims.points.add(f"P{k}", float(e), float(n))
     prims.curves.add("C0", ["P0", "P1"])
     prims.curves.add("C1", ["P2", "P1"])                  # runs backwards
-    prims.curves.add("C2", [(1.0, 1.0), (0.0, 1.0)])      # direct positions
+    prims.curves.add("C2", ["", ""], [(0, 1.0, 1.0), (1, 0.0, 1.0)])  # direct positions
     prims.curves.add("C3", ["P3", "P0"])
     prims.curves.add("C4", ["P3", "P9"])                  # P9 is not defined
     prims.surfaces.add("F0", [["C0", "C1", "C2", "C3"]])
