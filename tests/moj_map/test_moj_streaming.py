@@ -163,16 +163,51 @@ def _prims() -> Primitives:
 def test_batch_resolution_agrees_with_one_at_a_time_resolution():
     prims = _prims()
     refs = ["F0", "F1", "F2", "F3", "F9", None, "F0"]
-    batch = geo.resolve_batch(refs, prims)
+    kept, polys, errors = geo.resolve_batch(refs, prims)
     square = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)]
-    assert batch[0] == [square] and batch[6] == [square]
-    for ref, got in zip(refs, batch, strict=True):
+    assert kept.tolist() == [0, 6] and polys.rings(0) == [square] and polys.rings(1) == [square]
+    for k, ref in enumerate(refs):
         try:
             want = geo.surface_rings(ref, prims)
         except (geo.Dangling, geo.Degenerate) as exc:
-            assert type(got) is type(exc) and str(got) == str(exc)
+            assert type(errors[k]) is type(exc) and str(errors[k]) == str(exc)
         else:
-            assert got == want
-    assert isinstance(batch[1], geo.Dangling) and batch[1].idref == "P9"
-    assert isinstance(batch[2], geo.Degenerate)
-    assert [b.kind for b in batch[3:6]] == ["GM_Surface"] * 3
+            assert polys.rings(kept.tolist().index(k)) == want
+    assert isinstance(errors[1], geo.Dangling) and errors[1].idref == "P9"
+    assert isinstance(errors[2], geo.Degenerate)
+    assert [errors[k].kind for k in (3, 4, 5)] == ["GM_Surface"] * 3
+
+
+SEGMENTS = {
+    "in order": [[(0, 0), (1, 0)], [(1, 0), (1, 1)], [(1, 1), (0, 0)]],
+    "second reversed": [[(0, 0), (1, 0)], [(1, 1), (1, 0)], [(1, 1), (0, 1), (0, 0)]],
+    "first reversed": [[(1, 0), (0, 0)], [(1, 0), (1, 1)], [(1, 1), (0, 0)]],
+    "first reversed, second too": [[(1, 0), (0, 0)], [(1, 1), (1, 0)], [(1, 1), (0, 0)]],
+    "a gap": [[(0, 0), (1, 0)], [(2, 0), (2, 2)], [(0, 2), (0, 0)]],
+    "left open": [[(0, 0), (1, 0), (1, 1)]],
+    "empty segments": [[], [(0, 0), (1, 0)], [], [(1, 0), (1, 1), (0, 0)]],
+    "single points": [[(0, 0)], [(0, 0), (2, 0)], [(2, 0)], [(2, 0), (2, 2), (0, 0)]],
+    "two distinct": [[(0, 0), (1, 0)], [(1, 0), (0, 0)]],
+    "one point": [[(3, 3)]],
+    "nothing": [[]],
+}
+
+
+def test_chaining_many_rings_at_once_matches_chaining_one():
+    names = list(SEGMENTS)
+    segs = [[[(float(e), float(n)) for e, n in seg] for seg in SEGMENTS[k]] for k in names]
+    points = [xy for ring in segs for seg in ring for xy in seg]
+    east = np.array([e for e, _ in points]) if points else np.zeros(0)
+    north = np.array([n for _, n in points]) if points else np.zeros(0)
+    ve, vn, sizes, degenerate = geo.chain_many(np.array([len(r) for r in segs]),
+                                               np.array([len(s) for r in segs for s in r]), east, north)
+    at = 0
+    for name, ring, size, degen in zip(names, segs, sizes.tolist(), degenerate.tolist(), strict=True):
+        got = list(zip(ve[at:at + size].tolist(), vn[at:at + size].tolist(), strict=True))
+        at += size
+        try:
+            want = geo.chain(ring)
+        except geo.Degenerate:
+            assert degen, name
+        else:
+            assert not degen and got == want, name
