@@ -43,7 +43,8 @@ class _NoPandas:
         return None
 
 
-def _init_worker() -> None:
+def init_worker() -> None:
+    """What every staging worker runs first (the benchmark's parser child too)."""
     sys.meta_path.insert(0, _NoPandas())
 
 
@@ -87,7 +88,7 @@ class StagingPool:
         self._futures: list[Future] = []
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=self._context, initializer=_init_worker)
+        return ProcessPoolExecutor(max_workers=workers, mp_context=self._context, initializer=init_worker)
 
     def submit(self, source: Source, arrival: Arrival) -> int:
         """Queue the staging of one arrival (``arrival.load_id`` set); returns its task number."""
