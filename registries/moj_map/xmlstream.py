@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, NamedTuple
 
 from lxml import etree
 
@@ -62,8 +62,7 @@ class BadCoordinate(ValueError):
         self.line = line
 
 
-@dataclass(frozen=True)
-class FudeRecord:
+class FudeRecord(NamedTuple):
     """One 筆 as read: attributes by local element name, the GM_Surface it points at, its 1-based index."""
 
     index: int
@@ -154,16 +153,22 @@ def _local(tag: str) -> str:
 def _fude(elem: etree._Element, index: int) -> FudeRecord:
     attrs: dict[str, str | None] = {}
     surface_ref = None
+    local = _LOCAL
     for child in elem:
         tag = child.tag
-        if not isinstance(tag, str):
-            continue  # comments, processing instructions
         if tag == _SHAPE:
             surface_ref = child.get("idref")
-        elif len(child):
-            attrs[_local(tag)] = _text(child)
+            continue
+        name = local.get(tag)
+        if name is None:
+            if not isinstance(tag, str):
+                continue  # comments, processing instructions
+            name = _local(tag)
+        if len(child):
+            attrs[name] = _text(child)
         else:
-            attrs[_local(tag)] = (child.text or "").strip() or None
+            text = child.text
+            attrs[name] = (text.strip() or None) if text else None
     return FudeRecord(index, elem.get("id"), attrs, surface_ref, elem.sourceline)
 
 
