@@ -112,7 +112,9 @@ def _curve(elem: etree._Element) -> tuple[list[str], list[tuple[int, float, floa
         for pos in col:
             tag = pos.tag
             if tag == _INDIRECT:
-                ref = next(pos.iter(_POINTREF), None)
+                ref = pos[0] if len(pos) else None  # the usual layout: the first descendant is the first child
+                if ref is None or ref.tag != _POINTREF:
+                    ref = next(pos.iter(_POINTREF), None)
                 refs.append(ref.get("idref", "") if ref is not None else "")
             elif tag == _DIRECT:
                 direct = direct or []

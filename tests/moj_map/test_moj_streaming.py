@@ -211,3 +211,21 @@ def test_chaining_many_rings_at_once_matches_chaining_one():
             assert degen, name
         else:
             assert not degen and got == want, name
+
+
+def test_curve_control_points_are_read_in_the_usual_and_unusual_layouts():
+    from lxml import etree
+
+    from registries.moj_map.xmlstream import _curve
+
+    z = 'xmlns:zmn="http://www.moj.go.jp/MINJI/tizuzumen"'
+    col = "<zmn:GM_PointArray.column>{}</zmn:GM_PointArray.column>"
+    body = "".join([
+        col.format('<zmn:GM_Position.indirect><zmn:GM_PointRef.point idref="P1"/></zmn:GM_Position.indirect>'),
+        col.format("<zmn:GM_Position.indirect><zmn:note/><zmn:wrap><zmn:GM_PointRef.point idref=\"P2\"/>"
+                   "</zmn:wrap></zmn:GM_Position.indirect>"),
+        col.format("<zmn:GM_Position.indirect/>"),
+        col.format("<zmn:GM_Position.direct><zmn:X>5.5</zmn:X><zmn:Y>7.25</zmn:Y></zmn:GM_Position.direct>"),
+    ])
+    curve = etree.fromstring(f'<zmn:GM_Curve {z} id="C1">{body}</zmn:GM_Curve>'.encode())
+    assert _curve(curve) == (["P1", "P2", "", ""], [(3, 7.25, 5.5)])
