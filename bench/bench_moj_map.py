@@ -1,12 +1,18 @@
-"""Benchmark the 地図XML staging: generate a large synthetic file, stage it, report 筆/s, MB/s, peak RSS.
+"""Benchmark the 地図XML staging against mojxml-py on the same files in the same run, and a multi-file load.
 
-    .venv/bin/python bench/bench_moj_map.py --mb 200            # generate bench/out/grid_200mb.xml, stage it
-    .venv/bin/python bench/bench_moj_map.py --mb 20 --zip       # the same, wrapped in a published-style nested zip
+    .venv/bin/python bench/bench_moj_map.py                       # 20, 200 and 500 MB files + 8-file load
+    .venv/bin/python bench/bench_moj_map.py --mb 20 --files 0     # one size, no multi-file load
+    .venv/bin/python bench/bench_moj_map.py --mb 20 --zip         # inputs wrapped in a published-style nested zip
 
-Parsing runs in a child process so its peak RSS (``resource.getrusage``) is the parser's alone. The peer,
-mojxml-py (PyPI ``mojxml``, installed into its own environment under ``bench/out/peers/``, see
-``bench/peers.py``), converts the same file in the same run with ``mojxml2ogr --worker single`` to FlatGeobuf;
-``--no-peer`` skips it.
+Per size: a synthetic grid file (``registries.moj_map.synth``) is staged to GeoParquet in a child process set
+up like a staging worker (``kiban.load.workers.init_worker``), so its peak RSS (``ru_maxrss``) is the parser's
+alone; then the peer, mojxml-py (PyPI ``mojxml``, installed into its own environment under
+``bench/out/peers/``, see ``bench/peers.py``), converts the same file with ``mojxml2ogr --worker single`` to
+FlatGeobuf. Printed: seconds, 筆/s, peak RSS of each and kiban's throughput as a multiple of the peer's.
+
+Multi-file load (``--files N``, ``--file-mb``): N files of one municipality's 地図 sheets through the load path
+(``ingest_pending``: stage, validate, store) in a fresh KIBAN_HOME, once with one process and once with one
+staging worker per core; and the staging alone of the same N files, one after another vs. in the pool.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ import json
 import math
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -41,15 +49,16 @@ print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 """
 
 
-def generate(path: Path, mb: float, as_zip: bool) -> tuple[Path, int]:
+def generate(path: Path, mb: float, as_zip: bool, map_name: str = "合成グリッド") -> tuple[Path, int]:
     from registries.moj_map import synth
 
     parcels = int(mb * 1e6 / BYTES_PER_PARCEL)
-    cols = 500
+    cols = 500 if parcels >= 500 else max(1, parcels)
     rows = max(1, math.ceil(parcels / cols))
     xml = path.with_suffix(".xml")
+    header = synth.SynthHeader("13101", "千代田区", map_name)
     with xml.open("w", encoding="utf-8", newline="\n") as fp:
-        n = synth.write_grid(fp, rows, cols, origin=(-8000.0, -40000.0), cell=8.0)
+        n = synth.write_grid(fp, rows, cols, origin=(-8000.0, -40000.0), cell=8.0, header=header)
     if not as_zip:
         return xml, n
     inner = path.parent / f"{path.stem}-1.zip"
@@ -59,44 +68,42 @@ def generate(path: Path, mb: float, as_zip: bool) -> tuple[Path, int]:
     with zipfile.ZipFile(outer, "w", zipfile.ZIP_STORED) as zf:
         zf.write(inner, inner.name)
     inner.unlink()
+    xml.unlink()
     return outer, n
 
 
 def parse_child(src: Path, out: Path) -> dict:
+    from kiban.load.workers import init_worker
+
+    init_worker()
     from registries.moj_map.parse import stage_moj_file
 
     t0 = time.perf_counter()
     result = stage_moj_file(src, out)
     seconds = time.perf_counter() - t0
     return {"rows": result.rows, "seconds": seconds, "retained_peak": result.retained_peak,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "pandas": "pandas" in sys.modules}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--mb", type=float, default=200.0, help="approximate XML size to generate (MB)")
-    ap.add_argument("--zip", action="store_true", help="wrap in a nested zip as published")
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
-    ap.add_argument("--keep", action="store_true", help="keep the generated input")
-    ap.add_argument("--no-peer", dest="peer", action="store_false", help="skip mojxml-py")
-    ap.add_argument("--child", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.child:
-        print(json.dumps(parse_child(Path(args.child[0]), Path(args.child[1]))))
-        return
-    args.out.mkdir(parents=True, exist_ok=True)
-    base = args.out / f"grid_{int(args.mb)}mb"
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def one_size(mb: float, args: argparse.Namespace) -> None:
+    base = args.out / f"grid_{int(mb)}mb"
     t0 = time.perf_counter()
-    src, n = generate(base, args.mb, args.zip)
-    xml_bytes = base.with_suffix(".xml").stat().st_size
-    print(f"generated {n:,} 筆, XML {xml_bytes / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s -> {src.name}")
+    src, n = generate(base, mb, args.zip)
+    size = src.stat().st_size
+    print(f"\n== {mb:g} MB: generated {n:,} 筆, {src.name} {size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s "
+          f"(load average {load()})")
     out = args.out / f"{base.name}.parquet"
     proc = subprocess.run([sys.executable, __file__, "--child", str(src), str(out)], check=True,
                           capture_output=True, text=True, cwd=ROOT)
     stats = json.loads(proc.stdout.strip().splitlines()[-1])
     secs = stats["seconds"]
-    print(f"staged {stats['rows']:,} 筆 in {secs:.1f} s: {stats['rows'] / secs:,.0f} 筆/s, "
-          f"{xml_bytes / 1e6 / secs:.1f} MB/s (XML), peak RSS {stats['peak_rss_mb']:.0f} MB, "
+    print(f"kiban: staged {stats['rows']:,} 筆 in {secs:.2f} s: {stats['rows'] / secs:,.0f} 筆/s, "
+          f"{size / 1e6 / secs:.1f} MB/s, peak RSS {stats['peak_rss_mb']:.0f} MB, "
           f"max retained elements {stats['retained_peak']}, parquet {out.stat().st_size / 1e6:.1f} MB")
     if args.peer:
         from peers import peer_python
@@ -108,15 +115,99 @@ def main() -> None:
                               capture_output=True, text=True, cwd=args.out)
         peer_s, peer_rss = proc.stdout.split()[-2:]
         peer_s = float(peer_s)
-        print(f"peer: mojxml-py ({PEER_REQUIREMENT}, mojxml2ogr --worker single -> FlatGeobuf) {peer_s:.1f} s: "
-              f"{n / peer_s:,.0f} 筆/s, peak RSS {int(peer_rss) / 1024:.0f} MB; "
-              f"kiban's throughput {peer_s / secs:.2f}x the peer's")
+        print(f"peer:  mojxml-py ({PEER_REQUIREMENT}, mojxml2ogr --worker single -> FlatGeobuf) {peer_s:.2f} s: "
+              f"{n / peer_s:,.0f} 筆/s, peak RSS {int(peer_rss) / 1024:.0f} MB")
+        print(f"ratio: kiban's throughput = {peer_s / secs:.2f}x the peer's (target >= 2x)")
         fgb.unlink(missing_ok=True)
-    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"load average after: {load()}")
     if not args.keep:
-        for p in {src, base.with_suffix(".xml"), out}:
-            if p.exists():
-                os.unlink(p)
+        for p in (src, out):
+            p.unlink(missing_ok=True)
+
+
+def _stage_one(src: str, out: str) -> int:
+    from registries.moj_map.parse import stage_moj_file
+
+    return stage_moj_file(src, out).rows
+
+
+def multi_file(args: argparse.Namespace) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from kiban.archive import FetchLog, RawArchive
+    from kiban.config import paths as make_paths
+    from kiban.load.files import ingest_pending
+    from kiban.load.workers import init_worker
+    from registries.moj_map.load import moj_map_source
+
+    cores = os.cpu_count() or 1
+    work = Path(tempfile.mkdtemp(prefix="moj-multi-", dir=args.out))
+    try:
+        files = [generate(work / f"13101-{k:04d}", args.file_mb, True, map_name=f"合成{k}")[0]
+                 for k in range(1, args.files + 1)]
+        n = sum(_count(f) for f in files)
+        print(f"\n== multi-file: {args.files} files x {args.file_mb:g} MB of XML ({n:,} 筆), {cores} cores "
+              f"(load average {load()})")
+        stage_s = {}
+        for workers in (1, cores):
+            outs = [str(work / f"s{workers}-{k}.parquet") for k in range(len(files))]
+            t = time.perf_counter()
+            if workers == 1:
+                rows = sum(_stage_one(str(f), o) for f, o in zip(files, outs, strict=True))
+            else:
+                with ProcessPoolExecutor(workers, mp_context=get_context("forkserver"),
+                                         initializer=init_worker) as pool:
+                    rows = sum(pool.map(_stage_one, [str(f) for f in files], outs))
+            stage_s[workers] = time.perf_counter() - t
+            assert rows == n, (rows, n)
+        print(f"staging only: one process {stage_s[1]:.1f} s, {cores} worker processes {stage_s[cores]:.1f} s: "
+              f"speed-up {stage_s[1] / stage_s[cores]:.2f}x")
+        load_s = {}
+        for workers in (1, cores):
+            home = work / f"home{workers}"
+            paths = make_paths(home).ensure()
+            archive, log = RawArchive(paths.raw), FetchLog(paths.raw, "moj_map")
+            for f in files:
+                log.record(archive.put_file(f))
+            t = time.perf_counter()
+            results = ingest_pending(paths, moj_map_source(), order=lambda e: e["original_name"], workers=workers)
+            load_s[workers] = time.perf_counter() - t
+            assert [r.status for r in results] == ["loaded"] * len(files), [(r.status, r.errors) for r in results]
+        print(f"load (stage + validate + store, ingest_pending): one process {load_s[1]:.1f} s, "
+              f"workers={cores} {load_s[cores]:.1f} s: speed-up {load_s[1] / load_s[cores]:.2f}x")
+        print(f"load average after: {load()}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _count(path: Path) -> int:
+    with zipfile.ZipFile(path) as outer:
+        inner_name = outer.namelist()[0]
+        with zipfile.ZipFile(outer.open(inner_name)) as inner:
+            return inner.read(inner.namelist()[0]).count("<筆 ".encode())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mb", type=float, nargs="*", default=[20.0, 200.0, 500.0], help="XML sizes to generate (MB)")
+    ap.add_argument("--zip", action="store_true", help="wrap each input in a nested zip as published")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument("--keep", action="store_true", help="keep the generated inputs")
+    ap.add_argument("--no-peer", dest="peer", action="store_false", help="skip mojxml-py")
+    ap.add_argument("--files", type=int, default=8, help="files of the multi-file load (0: skip)")
+    ap.add_argument("--file-mb", type=float, default=10.0, help="XML size of each file of the multi-file load")
+    ap.add_argument("--child", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(parse_child(Path(args.child[0]), Path(args.child[1]))))
+        return
+    args.out.mkdir(parents=True, exist_ok=True)
+    print(f"bench_moj_map {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores")
+    for mb in args.mb:
+        one_size(mb, args)
+    if args.files:
+        multi_file(args)
 
 
 if __name__ == "__main__":

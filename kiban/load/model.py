@@ -145,6 +145,8 @@ class Source:
     context:     optional (paths, items, workdir) -> {relation: parquet}: lake context for validation rules
                  (e.g. the municipality master), exposed to the suite next to ``staged``
     batch_validation: validate the batch's staged datasets of one contract in one Great Expectations run
+    stage_in_workers: ``stage`` is a module-level function that may run in a worker process (CPU-bound
+                 parsers; see :mod:`kiban.load.workers`)
     """
 
     name: str
@@ -154,6 +156,7 @@ class Source:
     decide: Callable[[Sequence[Item], Any], Mapping[str, list[dict[str, Any]]]] | None = None
     context: Callable[[Paths, Sequence[Item], Path], Mapping[str, Path]] | None = None
     batch_validation: bool = False
+    stage_in_workers: bool = False
 
 
 def per_item(store_one: Callable[[Any, Item], dict[str, int]]) -> Callable[..., dict[str, dict[str, int]]]:

@@ -3,6 +3,8 @@
 No ``from __future__ import annotations``: Dagster reads the resource annotations at runtime.
 """
 
+import os
+
 import dagster as dg
 
 from kiban.load.files import ingest_pending
@@ -47,7 +49,8 @@ def moj_map_files(context: dg.AssetExecutionContext, lake: LakeResource, moj_map
 def parcels_load(context: dg.AssetExecutionContext, lake: LakeResource):
     """Load every fetched 地図XML file not loaded yet: validate, replace the (団体, 地図名) scopes it holds."""
     paths = lake.paths()
-    loads = ingest_pending(paths, moj_src.moj_map_source(), where=fanout.only_area(context, fanout.moj_map_area))
+    loads = ingest_pending(paths, moj_src.moj_map_source(), where=fanout.only_area(context, fanout.moj_map_area),
+                           workers=os.cpu_count() or 1)  # one staging worker process per file, one per core
     staging = [{"file": r.source_file, **{k: r.info.get(k) for k in STAGING_FACTS}} for r in loads if r.info]
     yield from load_materializations(context, paths, [PARCELS], loads,
                                      extra={PARCELS.name: {"staging": dg.MetadataValue.json(staging)}})

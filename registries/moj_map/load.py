@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from kiban.archive import RawObject
 from kiban.duck import quote_ident, quote_literal
 from kiban.lake import LAKE, LakeWriter, contract_select
-from kiban.load import Item, Source, Staged, StagedDataset, per_item
+from kiban.load import Arrival, Item, Source, Staged, StagedDataset, per_item
 from kiban.load.guards import check_scope_replacement
 from registries.moj_map.parse import stage_moj_file
 from schemas.moj_map import PARCELS, PARCELS_RULES
@@ -101,7 +101,11 @@ def store(writer: LakeWriter, ctx: Item) -> dict[str, int]:
     return {PARCELS.name: staged.rows}
 
 
+def stage_arrival(arrival: Arrival, workdir: Path, load_id: str) -> Staged:
+    """``Source.stage``: module-level, so it can run in a staging worker process."""
+    return stage(arrival.raw, workdir, load_id)
+
+
 def moj_map_source() -> Source:
     """法務省 地図XML files (as published: zip of zips, zip, or XML) as a load source."""
-    return Source(name=SOURCE, stage=lambda arrival, workdir, load_id: stage(arrival.raw, workdir, load_id),
-                  store=per_item(store))
+    return Source(name=SOURCE, stage=stage_arrival, store=per_item(store), stage_in_workers=True)

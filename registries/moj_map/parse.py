@@ -128,18 +128,19 @@ def _file_context(doc: Document, source_file: str) -> tuple[crs_mod.FileCrs, dic
     return file_crs, base
 
 
-def _flush(pending: list[tuple[FudeRecord, list[geo.Ring]]], file_crs: crs_mod.FileCrs, base: dict,
+def _flush(records: list[FudeRecord], polys: geo.Polygons, file_crs: crs_mod.FileCrs, base: dict,
            schema: pa.Schema, stats: StageStats) -> pa.RecordBatch:
-    derived = geo.derive([rings for _, rings in pending], file_crs.source_epsg)
-    n = len(pending)
+    derived = geo.derive(polys, file_crs.source_epsg)
+    n = len(records)
     cols: dict[str, list] = {k: [v] * n for k, v in base.items()}
-    cols["fude_id"] = [r.fude_id for r, _ in pending]
+    cols["fude_id"] = [r.fude_id for r in records]
+    attrs = [r.attrs for r in records]
     for column, element in _ATTR_COLUMNS.items():
-        cols[column] = [r.attrs.get(element) for r, _ in pending]
+        cols[column] = [a.get(element) for a in attrs]
     for name in ("geometry", "local_geometry", "is_valid", "bbox_xmin", "bbox_ymin", "bbox_xmax", "bbox_ymax",
                  "rep_lon", "rep_lat"):
         cols[name] = getattr(derived, name)
-    cols["_source_row"] = [r.index for r, _ in pending]
+    cols["_source_row"] = [r.index for r in records]
     stats.rows += n
     if file_crs.is_arbitrary:
         stats.arbitrary += n
@@ -163,23 +164,26 @@ def _classify(record: FudeRecord, stats: StageStats) -> bool:
     return True
 
 
-def _resolve(record: FudeRecord, doc: Document, source_file: str, stats: StageStats) -> list[geo.Ring] | None:
-    try:
-        return geo.surface_rings(record.surface_ref, doc.prims)
-    except geo.Dangling as exc:
-        stats.issues.append(RowIssue(source_file, record.index, "dangling_idref",
-                                     f"筆 {record.fude_id}: {exc}", record.fude_id, exc.idref))
-    except geo.Degenerate as exc:
-        stats.issues.append(RowIssue(source_file, record.index, "degenerate_ring",
-                                     f"筆 {record.fude_id}: {exc}", record.fude_id, record.surface_ref))
-    return None
+def _resolve(records: list[FudeRecord], doc: Document, source_file: str,
+             stats: StageStats) -> tuple[list[FudeRecord], geo.Polygons]:
+    """The records whose geometry resolves, with their polygons; the others become row issues (in order)."""
+    kept, polys, errors = geo.resolve_batch([r.surface_ref for r in records], doc.prims)
+    for k in sorted(errors):
+        record, exc = records[k], errors[k]
+        if isinstance(exc, geo.Dangling):
+            stats.issues.append(RowIssue(source_file, record.index, "dangling_idref",
+                                         f"筆 {record.fude_id}: {exc}", record.fude_id, exc.idref))
+        else:
+            stats.issues.append(RowIssue(source_file, record.index, "degenerate_ring",
+                                         f"筆 {record.fude_id}: {exc}", record.fude_id, record.surface_ref))
+    return [records[k] for k in kept.tolist()], polys
 
 
 def _document_batches(stream: IO[bytes], source_file: str, schema: pa.Schema,
                       stats: StageStats) -> Iterator[pa.RecordBatch]:
     doc = Document()
     deferred: list[FudeRecord] = []  # 筆 seen before the end of 空間属性 (not the published order)
-    pending: list[tuple[FudeRecord, list[geo.Ring]]] = []
+    pending: list[FudeRecord] = []
     context: tuple[crs_mod.FileCrs, dict] | None = None
     for record in read_document(stream, doc):
         if not _classify(record, stats):
@@ -189,21 +193,22 @@ def _document_batches(stream: IO[bytes], source_file: str, schema: pa.Schema,
             continue
         if context is None:
             context = _file_context(doc, source_file)
-        rings = _resolve(record, doc, source_file, stats)
-        if rings is not None:
-            pending.append((record, rings))
+        pending.append(record)
         if len(pending) >= BATCH_ROWS:
-            yield _flush(pending, *context, schema, stats)
+            batch = _flush(*_resolve(pending, doc, source_file, stats), *context, schema, stats)
             pending = []
+            if batch.num_rows:
+                yield batch
     if context is None:
         context = _file_context(doc, source_file)
-    for record in deferred:
-        rings = _resolve(record, doc, source_file, stats)
-        if rings is not None:
-            pending.append((record, rings))
-    pending.sort(key=lambda item: item[0].index)
-    for start in range(0, len(pending), BATCH_ROWS):
-        yield _flush(pending[start:start + BATCH_ROWS], *context, schema, stats)
+    tail = [_flush(*_resolve(pending, doc, source_file, stats), *context, schema, stats)]
+    if deferred:  # unusual order: resolve them now and put every remaining row back in document order
+        for start in range(0, len(deferred), BATCH_ROWS):
+            tail.append(_flush(*_resolve(deferred[start:start + BATCH_ROWS], doc, source_file, stats),
+                               *context, schema, stats))
+        table = pa.Table.from_batches(tail, schema=schema).sort_by("_source_row")
+        tail = table.to_batches(max_chunksize=BATCH_ROWS)
+    yield from (b for b in tail if b.num_rows)
     stats.retained_peak = max(stats.retained_peak, doc.retained_peak)
 
 

@@ -16,23 +16,21 @@ Layout read (法務省 地図XML ver1.0; element names as published)::
 Memory bound: the element tree never holds more than the header, one child of 空間属性/主題属性 being read,
 the (emptied) elements on the path to it and what libxml2 has parsed ahead of the current event (a few hundred
 elements; under 1,000 measured on a 200 MB file): every processed element is cleared and its earlier siblings
-are deleted. What *does* grow with the file is :class:`Primitives`, the idref tables needed to resolve geometry:
-one ``(easting, northing)`` tuple per GM_Point, one small tuple per GM_Curve (point ids or coordinates) and one
-tuple of curve ids per GM_Surface, roughly 150–250 bytes per primitive in CPython. 筆 attribute records are
-handed to the caller as they end and are not retained here. So peak memory is O(number of spatial primitives
-of one XML file), not O(bytes of XML): a 200 MB file holds a few million primitives (hundreds of MB at worst);
-real published files are per 地図 sheet group and much smaller. Measured (bench/bench_moj_map.py, synthetic
-grid, 2 cores): 200 MB / 90,000 筆 / 360,000 primitives staged with a 293 MB peak RSS, of which about 170 MB
-is the interpreter and libraries.
+are deleted. What grows with the file is the idref tables needed to resolve geometry
+(:class:`~registries.moj_map.idrefs.Primitives`), held as columns: about the length of the id plus 8–16 bytes
+per primitive (ids as UTF-8 in numpy arrays, coordinates as doubles), e.g. ~25 MB for a 500 MB file. 筆
+attribute records are handed to the caller as they end and are not retained here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, NamedTuple
 
 from lxml import etree
+
+from registries.moj_map.idrefs import Primitives
 
 T = "{http://www.moj.go.jp/MINJI/tizuxml}"
 Z = "{http://www.moj.go.jp/MINJI/tizuzumen}"
@@ -43,6 +41,7 @@ _POINT, _CURVE, _SURFACE = Z + "GM_Point", Z + "GM_Curve", Z + "GM_Surface"
 _FUDE = T + "筆"
 _SPATIAL, _SUBJECT = T + "空間属性", T + "主題属性"
 _COLUMN = Z + "GM_PointArray.column"
+_DPOS = Z + "DirectPosition"
 _INDIRECT, _DIRECT = Z + "GM_Position.indirect", Z + "GM_Position.direct"
 _POINTREF = Z + "GM_PointRef.point"
 _EXTERIOR, _INTERIOR = Z + "GM_SurfaceBoundary.exterior", Z + "GM_SurfaceBoundary.interior"
@@ -55,9 +54,6 @@ _TAGS = (
     T + "図郭", T + "基準点", T + "筆界点", T + "筆界線",
 )
 
-CurveItem = str | tuple[float, float]  # a GM_Point id, or a direct (easting, northing)
-
-
 class BadCoordinate(ValueError):
     """A coordinate element that is missing or not a number (file-level problem)."""
 
@@ -66,18 +62,7 @@ class BadCoordinate(ValueError):
         self.line = line
 
 
-@dataclass
-class Primitives:
-    """idref tables of one file: the only state that grows with the file."""
-
-    points: dict[str, tuple[float, float]] = field(default_factory=dict)
-    curves: dict[str, tuple[CurveItem, ...]] = field(default_factory=dict)
-    surfaces: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # exterior first
-    spatial_done: bool = False
-
-
-@dataclass(frozen=True)
-class FudeRecord:
+class FudeRecord(NamedTuple):
     """One 筆 as read: attributes by local element name, the GM_Surface it points at, its 1-based index."""
 
     index: int
@@ -119,27 +104,34 @@ def _position(elem: etree._Element) -> tuple[float, float]:
     return east, north
 
 
-def _curve(elem: etree._Element) -> tuple[CurveItem, ...]:
-    items: list[CurveItem] = []
+def _curve(elem: etree._Element) -> tuple[list[str], list[tuple[int, float, float]] | None]:
+    """The control points: idrefs (``''`` in the slot of a direct position) and the direct positions."""
+    refs: list[str] = []
+    direct = None
     for col in elem.iter(_COLUMN):
         for pos in col:
-            if pos.tag == _INDIRECT:
-                ref = next(pos.iter(_POINTREF), None)
-                items.append(ref.get("idref", "") if ref is not None else "")
-            elif pos.tag == _DIRECT:
-                items.append(_position(pos))
-    return tuple(items)
+            tag = pos.tag
+            if tag == _INDIRECT:
+                ref = pos[0] if len(pos) else None  # the usual layout: the first descendant is the first child
+                if ref is None or ref.tag != _POINTREF:
+                    ref = next(pos.iter(_POINTREF), None)
+                refs.append(ref.get("idref", "") if ref is not None else "")
+            elif tag == _DIRECT:
+                direct = direct or []
+                direct.append((len(refs), *_position(pos)))
+                refs.append("")
+    return refs, direct
 
 
-def _surface(elem: etree._Element) -> tuple[tuple[str, ...], ...]:
-    rings: list[tuple[str, ...]] = []
+def _surface(elem: etree._Element) -> list[list[str]]:
+    rings: list[list[str]] = []
     for boundary in elem.iter(_EXTERIOR, _INTERIOR):
-        ids = tuple(g.get("idref", "") for g in boundary.iter(_GENERATOR))
+        ids = [g.get("idref", "") for g in boundary.iter(_GENERATOR)]
         if boundary.tag == _EXTERIOR:
             rings.insert(0, ids)
         else:
             rings.append(ids)
-    return tuple(rings)
+    return rings
 
 
 def _text(elem: etree._Element) -> str | None:
@@ -150,18 +142,39 @@ def _text(elem: etree._Element) -> str | None:
     return text or None
 
 
+_LOCAL: dict[str, str] = {}  # tag "{ns}name" -> "name", filled as tags are met
+
+
+def _local(tag: str) -> str:
+    name = _LOCAL.get(tag)
+    if name is None:
+        name = _LOCAL[tag] = etree.QName(tag).localname
+    return name
+
+
 def _fude(elem: etree._Element, index: int) -> FudeRecord:
     attrs: dict[str, str | None] = {}
     surface_ref = None
+    local = _LOCAL
     for child in elem:
-        if not isinstance(child.tag, str):
-            continue  # comments, processing instructions
-        name = etree.QName(child).localname
-        if child.tag == _SHAPE:
+        tag = child.tag
+        if tag == _SHAPE:
             surface_ref = child.get("idref")
-        else:
+            continue
+        name = local.get(tag)
+        if name is None:
+            if not isinstance(tag, str):
+                continue  # comments, processing instructions
+            name = _local(tag)
+        if len(child):
             attrs[name] = _text(child)
+        else:
+            text = child.text
+            attrs[name] = (text.strip() or None) if text else None
     return FudeRecord(index, elem.get("id"), attrs, surface_ref, elem.sourceline)
+
+
+_RELEASE_EVERY = 256  # processed siblings deleted in one go every this many elements
 
 
 def _release(elem: etree._Element) -> None:
@@ -184,40 +197,51 @@ def read_document(stream: IO[bytes], doc: Document) -> Iterator[FudeRecord]:
         remove_comments=True,
     )
     prims = doc.prims
+    points, curves, surfaces = prims.points, prims.curves, prims.surfaces
     root: etree._Element | None = None
+    spatial = subject = None  # the section elements, once met
+    done = 0  # elements cleared since their siblings were last deleted
     for _event, elem in context:
-        parent = elem.getparent()
-        if root is None:
-            root = doc.root = elem.getroottree().getroot()
-        ptag = parent.tag if parent is not None else None
         tag = elem.tag
-        if ptag == _SPATIAL:
-            ident = elem.get("id", "")
-            if tag == _POINT:
-                pos = next(elem.iter(Z + "DirectPosition"), None)
+        parent = elem.getparent()
+        if parent is not None and (parent is spatial or parent is subject):
+            pass
+        elif parent is not None and parent.tag == _SPATIAL:
+            spatial = parent
+        elif parent is not None and parent.tag == _SUBJECT:
+            subject = parent
+        else:  # the root's children (header, sections, 図郭) or the root itself
+            if root is None:
+                root = doc.root = elem.getroottree().getroot()
+            if parent is not None and parent is root:
+                if tag == _SPATIAL:
+                    prims.spatial_done = True
+                elif tag.startswith(T) and tag[len(T):] in HEADER_FIELDS:
+                    doc.header[tag[len(T):]] = _text(elem)
+                _release(elem)
+            continue
+        if parent is spatial:
+            if tag == _CURVE:
+                curves.add(elem.get("id", ""), *_curve(elem))
+            elif tag == _POINT:
+                ident = elem.get("id", "")
+                pos = next(elem.iter(_DPOS), None)
                 if pos is None:
                     raise BadCoordinate(f"GM_Point {ident} has no DirectPosition", elem.sourceline)
-                prims.points[ident] = _position(pos)
-            elif tag == _CURVE:
-                prims.curves[ident] = _curve(elem)
+                points.add(ident, *_position(pos))
             elif tag == _SURFACE:
-                prims.surfaces[ident] = _surface(elem)
-            _release(elem)
-        elif ptag == _SUBJECT:
-            if tag == _FUDE:
-                doc.fude_count += 1
-                record = _fude(elem, doc.fude_count)
-                _release(elem)
-                if doc.fude_count % 1024 == 1:
-                    doc.retained_peak = max(doc.retained_peak, sum(1 for _ in root.iter()))
-                yield record
-            else:
-                _release(elem)
-        elif parent is not None and parent is root:
-            if tag == _SPATIAL:
-                prims.spatial_done = True
-            elif tag.startswith(T) and tag[len(T):] in HEADER_FIELDS:
-                doc.header[tag[len(T):]] = _text(elem)
-            _release(elem)
+                surfaces.add(elem.get("id", ""), _surface(elem))
+        elif tag == _FUDE:
+            doc.fude_count += 1
+            record = _fude(elem, doc.fude_count)
+            if doc.fude_count % 1024 == 1:
+                doc.retained_peak = max(doc.retained_peak, sum(1 for _ in elem.getroottree().getroot().iter()))
+            yield record
+        elem.clear(keep_tail=False)
+        done += 1
+        if done >= _RELEASE_EVERY:
+            del parent[:parent.index(elem)]
+            done = 0
+            prims.pack()
     if root is not None:
         doc.retained_peak = max(doc.retained_peak, sum(1 for _ in root.iter()))
