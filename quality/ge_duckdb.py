@@ -154,6 +154,29 @@ def fixed_width_glob(regex: str) -> str | None:
     return "".join(parts)
 
 
+#: ISO dates (``%Y-%m-%d``): the only strftime format with a typed fast path.
+ISO_DATE = "%Y-%m-%d"
+#: The last day DuckDB renders as ``YYYY-MM-DD`` (10000-01-01 has five year digits).
+LAST_DAY = "9999-12-31"
+
+
+def when_typed(column: Any, type_name: str, typed: Any, other: Any) -> Any:
+    """``typed`` where ``column`` is stored as the DuckDB type ``type_name``, else ``other``.
+
+    ``typeof(column)`` depends on the column's type only, so DuckDB folds the CASE at planning time and runs one
+    branch: a typed release file skips the text parsing that a staged text file needs, with the same answer.
+    """
+    return sa.case((sa.func.typeof(column) == sa.literal_column(f"'{type_name}'"), typed), else_=other)
+
+
+def typed_iso_date(column: Any) -> Any:
+    """On a DATE column, the strict ``%Y-%m-%d`` match: DuckDB writes exactly the days 0001-01-01..9999-12-31
+    as ``YYYY-MM-DD`` (BC days, five-digit years and +-infinity are written otherwise)."""
+    day = getattr(sa.func, "try")(sa.cast(column, sa.Date))  # try(): the branch is planned for any column type
+    return _null_is_false(sa.between(day, sa.literal_column(f"DATE '{FIRST_DAY}'"),
+                                     sa.literal_column(f"DATE '{LAST_DAY}'")))
+
+
 class DuckDBColumnValuesMatchRegex(ColumnMapMetricProvider):
     condition_metric_name = "column_values.match_regex"
     condition_value_keys = ("regex",)
@@ -185,8 +208,11 @@ class DuckDBColumnValuesMatchStrftimeFormat(ColumnMapMetricProvider):
         text = sa.cast(column, sa.String)
         parsed = sa.func.try_strptime(text, strftime_format)
         # DuckDB parses the year 0000 (1 BC); no calendar date of the data has it (nor Python's ``date``)
-        return _null_is_false(sa.and_(sa.func.strftime(parsed, strftime_format) == text,
-                                      parsed >= sa.literal_column(f"TIMESTAMP '{FIRST_DAY}'")))
+        on_text = _null_is_false(sa.and_(sa.func.strftime(parsed, strftime_format) == text,
+                                         parsed >= sa.literal_column(f"TIMESTAMP '{FIRST_DAY}'")))
+        if strftime_format != ISO_DATE:
+            return on_text
+        return when_typed(column, "DATE", typed_iso_date(column), on_text)
 
 
 class DuckDBColumnValuesCastableTo(ColumnMapMetricProvider):
@@ -200,7 +226,8 @@ class DuckDBColumnValuesCastableTo(ColumnMapMetricProvider):
         if type_.upper() in _INTEGER_TYPES:  # DuckDB rounds '1.5' into an integer: require integer text
             text = sa.func.trim(sa.cast(column, sa.String))
             castable = sa.and_(castable, sa.func.regexp_full_match(text, "[+-]?[0-9]+"))
-        return _null_is_false(castable)
+        # a column stored with the type already (a release file) holds only values of that type
+        return when_typed(column, type_.upper(), sa.true(), _null_is_false(castable))
 
 
 class DuckDBColumnValuesSatisfyRule(ColumnMapMetricProvider):

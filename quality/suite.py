@@ -118,10 +118,17 @@ def _condition_spec(name: str, description: str, blocking: bool, column: str | N
     return _spec(name, description, blocking, column, expectation)
 
 
+def typed_or_text(column_sql: str, type_name: str, typed: str, text: str) -> str:
+    """SQL: ``typed`` where the column is stored as ``type_name`` (a release file), else ``text`` (a staged text
+    file). ``typeof`` depends on the column's type only: DuckDB folds the CASE when planning and runs one branch."""
+    return f"(CASE WHEN typeof({column_sql}) = {_literal(type_name)} THEN {typed} ELSE {text} END)"
+
+
 def _range_violation(col: Column) -> str | None:
     if col.min_value is None and col.max_value is None:
         return None
-    typed = f"TRY_CAST(CAST({quote(col.name)} AS VARCHAR) AS {col.duckdb_type})"
+    typed = typed_or_text(quote(col.name), col.duckdb_type, f"TRY_CAST({quote(col.name)} AS {col.duckdb_type})",
+                          f"TRY_CAST(CAST({quote(col.name)} AS VARCHAR) AS {col.duckdb_type})")
     bound = [
         f"{typed} {op} CAST({_literal(v)} AS {col.duckdb_type})"
         for op, v in (("<", col.min_value), (">", col.max_value)) if v is not None
@@ -184,7 +191,10 @@ def column_conditions(col: Column) -> dict[str, str]:
     if not col.nullable:
         out["columns__not_null"] = f"{c} IS NULL"
     if col.type == "date":
-        out["columns__castable"] = f"({c} IS NOT NULL AND NOT {strict_date_sql(f'CAST({c} AS VARCHAR)')})"
+        typed = (f"coalesce(try(CAST({c} AS DATE)) BETWEEN DATE '{ge_duckdb.FIRST_DAY}' "
+                 f"AND DATE '{ge_duckdb.LAST_DAY}', false)")
+        strict = typed_or_text(c, "DATE", typed, strict_date_sql(f"CAST({c} AS VARCHAR)"))
+        out["columns__castable"] = f"({c} IS NOT NULL AND NOT {strict})"
     elif col.type not in _NO_CAST:
         out["columns__castable"] = f"({c} IS NOT NULL AND TRY_CAST({c} AS {col.duckdb_type}) IS NULL)"
     if col.pattern is not None:

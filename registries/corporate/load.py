@@ -49,6 +49,8 @@ STAGED_EVENTS = dataclasses.replace(
 STAGED_RULES = rules_for("corporate_events")
 #: How validation reads the staged file: as the received text.
 STAGED_TEXT = text_view_sql("{source}")
+#: The same for a file without non-canonical text: its dates as DATE (their text is exactly the rendering).
+STAGED_TYPED_DATES = text_view_sql("{source}", typed_dates=True)
 #: Lineage written into the staged file with every row.
 LINEAGE_COLUMNS = ("source_file", "source_sha256", "load_id", "source_kind")
 
@@ -72,7 +74,9 @@ def stage(raw: RawObject, workdir: Path, load_id: str, kind: str | None = None, 
     result = stage_corporate_file(named, out, kind=kind, encoding=encoding,  # type: ignore[arg-type]
                                   extra_columns=extra)
     info = {"encoding": result.encoding, "inner_name": result.inner_name, "kind": kind, "rows": result.rows}
-    return Staged([StagedDataset(STAGED_EVENTS, out, STAGED_RULES, result.rows, view=STAGED_TEXT)], info,
+    # a file whose typed columns took every text as it is: its dates are read as DATE (same answers, no parsing)
+    view = STAGED_TEXT if has_noncanonical_text(out) else STAGED_TYPED_DATES
+    return Staged([StagedDataset(STAGED_EVENTS, out, STAGED_RULES, result.rows, view=view)], info,
                   content_key=content_key(raw.path, result.inner_name))
 
 
