@@ -31,6 +31,8 @@ from schemas.addresses import (
 
 INCREMENTAL_SHARE = 0.10
 MAX_FILES = 64
+#: addresses per matcher pass (memory grows with it; the reference tables are shared by all passes)
+CHUNK_ROWS = 500_000
 _VERSION_TABLES = (*reference.ABR_TABLES, "municipalities")
 
 
@@ -59,12 +61,16 @@ _SOURCE = f"""
     WHERE coalesce(prefecture_name, city_name, street_number) IS NOT NULL"""
 
 
-def _match_into(writer: LakeWriter, source_table: str, version: str) -> int:
-    """Match ``source_table`` (rows of :data:`_SOURCE`) and append them to ``corporation_addresses``."""
+def _match_into(writer: LakeWriter, source_table: str, version: str, chunk_rows: int = CHUNK_ROWS) -> int:
+    """Match ``source_table`` (rows of :data:`_SOURCE`) and append them to ``corporation_addresses``.
+
+    The addresses go through the matcher ``chunk_rows`` at a time (in corporate-number order), each chunk
+    appended as it is done: memory holds one chunk's intermediate tables, whatever the size of the country.
+    """
     con = writer.con
-    con.execute("CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER () AS id, * "
+    con.execute("CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER (ORDER BY corporate_number) AS id, * "
                 f"FROM {quote_ident(source_table)}")
-    match.run(con, "SELECT id, address AS input FROM ca_in", prepared=True)
+    total = con.execute("SELECT count(*) FROM ca_in").fetchone()[0]
     fields = [c.name for c in CORPORATION_ADDRESSES.columns]
     extras = {
         "corporate_number": "s.corporate_number", "name": "s.name", "kind": "s.kind",
@@ -77,11 +83,16 @@ def _match_into(writer: LakeWriter, source_table: str, version: str) -> int:
             extras[f] = f"m.{quote_ident(f)}"
     select = contract_select(CORPORATION_ADDRESSES, fields, extras)
     writer.ensure_table(CORPORATION_ADDRESSES)
-    n = con.execute(f"""INSERT INTO {LAKE}.corporation_addresses
-                        SELECT {select} FROM ca_in s JOIN address_matches m USING (id)
-                        ORDER BY s.corporate_number""", [version]).fetchone()[0]
+    n = 0
+    for low in range(0, total, chunk_rows):
+        high = int(low + chunk_rows)  # ints of ours, not values from outside
+        match.run(con, f"SELECT id, address AS input FROM ca_in WHERE id > {int(low)} AND id <= {high}",
+                  prepared=True)
+        n += con.execute(f"""INSERT INTO {LAKE}.corporation_addresses
+                             SELECT {select} FROM ca_in s JOIN address_matches m USING (id)
+                             ORDER BY s.id""", [version]).fetchone()[0]
+        con.execute("DROP TABLE address_matches")
     con.execute("DROP TABLE ca_in")
-    con.execute("DROP TABLE address_matches")
     return int(n)
 
 

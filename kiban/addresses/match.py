@@ -26,8 +26,9 @@ import re
 import duckdb
 
 from kiban.addresses import reference
-from registries.abr.matching.normalise import display_sql, key_sql
+from registries.abr.matching.normalise import DISPLAY_RULES, KEY_RULES
 from registries.abr.matching.numbers import NUMBER_PATTERN, ROOM_PATTERN, UNIT_PATTERN, normalise_numbers_sql
+from registries.abr.matching.rules import staged_sql
 
 LEVELS = ("unknown", "prefecture", "city", "machiaza", "machiaza_detail", "residential_block", "residential_detail",
           "parcel")
@@ -60,9 +61,10 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
         reference.build(con)
     have = reference.available(con)
     x = con.execute
+    # normalisation as one projection per rule (staged_sql): cheaper than one nested expression per row
+    display = staged_sql(DISPLAY_RULES, f"SELECT id, input, coalesce(input, '') AS n FROM ({source})", "n")
     x(f"""CREATE OR REPLACE TEMP TABLE m_in AS
-          SELECT id, input, n, {key_sql('n')} AS k
-          FROM (SELECT id, input, {display_sql('input')} AS n FROM ({source}))""")
+          SELECT id, input, n, k FROM ({staged_sql(KEY_RULES, f"SELECT *, n AS k FROM ({display})", "k")})""")
     x(f"""CREATE OR REPLACE TEMP TABLE m_p AS
           SELECT i.id, i.k, p.pref_code, coalesce(length(p.key), 0) AS pref_len
           FROM (SELECT id, k, regexp_extract(k, {_lit(_pref_regex(con))}) AS pk FROM m_in) i
@@ -102,7 +104,9 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
           SELECT id, lg_code, kind, s, t, 0 AS street FROM s
           UNION ALL
           SELECT id, lg_code, kind, s, t + street, street FROM (
-              SELECT *, length(regexp_extract(substr(k, t + 1, 40), {_lit(_STREET)})) AS street FROM s)
+              SELECT *, CASE WHEN regexp_matches(substr(k, t + 1, 40), '[るル入]')  -- cheap test first
+                                THEN length(regexp_extract(substr(k, t + 1, 40), {_lit(_STREET)})) ELSE 0 END AS street
+              FROM s)
           WHERE street > 0""")
     x("""CREATE OR REPLACE TEMP TABLE m_town AS
          WITH st AS (SELECT s.*, i.k FROM m_start s JOIN m_in i USING (id))
