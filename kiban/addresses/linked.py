@@ -68,7 +68,8 @@ _SOURCE = f"""
 
 
 def _match_into(writer: LakeWriter, source_table: str, version: str, chunk_rows: int = CHUNK_ROWS) -> int:
-    """Match ``source_table`` (rows of :data:`_SOURCE`) and append them to ``corporation_addresses``.
+    """Match ``source_table`` (a temp table of rows of :data:`_SOURCE`, dropped here) and append them to
+    ``corporation_addresses``.
 
     The addresses go through the matcher ``chunk_rows`` at a time (in corporate-number order), each chunk
     appended as it is done: memory holds one chunk's intermediate tables, whatever the size of the country.
@@ -76,6 +77,7 @@ def _match_into(writer: LakeWriter, source_table: str, version: str, chunk_rows:
     con = writer.con
     con.execute("CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER (ORDER BY corporate_number) AS id, * "
                 f"FROM {quote_ident(source_table)}")
+    con.execute(f"DROP TABLE {quote_ident(source_table)}")  # one copy of the country at a time
     total = con.execute("SELECT count(*) FROM ca_in").fetchone()[0]
     fields = [c.name for c in CORPORATION_ADDRESSES.columns]
     extras = {
@@ -208,6 +210,7 @@ def rebuild_corporations(writer: LakeWriter, *, full: bool = False, cache: Path 
         if changed + gone > INCREMENTAL_SHARE * stored[0] or files >= MAX_FILES:
             con.execute(f"DELETE FROM {LAKE}.corporation_addresses")
             info["mode"] = "full"
+            con.execute("DROP TABLE ca_changed")
             if feed:  # the whole source, not only what the feed named
                 con.execute(f"CREATE OR REPLACE TEMP TABLE ca_src AS {_SOURCE}")
             reference_tables()
