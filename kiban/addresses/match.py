@@ -28,7 +28,7 @@ import duckdb
 from kiban.addresses import reference
 from registries.abr.matching.normalise import DISPLAY_RULES, KEY_RULES
 from registries.abr.matching.numbers import NUMBER_PATTERN, ROOM_PATTERN, UNIT_PATTERN, normalise_numbers_sql
-from registries.abr.matching.rules import staged_sql
+from registries.abr.matching.rules import char_class, staged_sql
 
 LEVELS = ("unknown", "prefecture", "city", "machiaza", "machiaza_detail", "residential_block", "residential_detail",
           "parcel")
@@ -65,13 +65,19 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
     display = staged_sql(DISPLAY_RULES, f"SELECT id, input, coalesce(input, '') AS n FROM ({source})", "n")
     x(f"""CREATE OR REPLACE TEMP TABLE m_in AS
           SELECT id, input, n, k FROM ({staged_sql(KEY_RULES, f"SELECT *, n AS k FROM ({display})", "k")})""")
+    # every municipality key ends with one of a few characters (市区町村): the text after the prefecture is cut
+    # after the last of them within _HEAD characters, since no key can match beyond it; the heads then repeat
+    # (``千代田区`` for every address in 千代田区) and are looked up once each
+    ends = "".join(r[0] for r in x("SELECT DISTINCT right(key, 1) FROM ref_city WHERE key <> ''").fetchall())
+    head = (f"regexp_extract(substr(k, pref_len + 1, {_HEAD}), {_lit('(?s)^(.*' + char_class(ends) + ')')})"
+            if ends else "''")
     x(f"""CREATE OR REPLACE TEMP TABLE m_p AS
-          SELECT i.id, i.k, p.pref_code, coalesce(length(p.key), 0) AS pref_len
-          FROM (SELECT id, k, regexp_extract(k, {_lit(_pref_regex(con))}) AS pk FROM m_in) i
-          LEFT JOIN ref_pref p ON p.key = i.pk AND i.pk <> ''""")
+          SELECT *, {head} AS head FROM (
+              SELECT i.id, i.k, p.pref_code, coalesce(length(p.key), 0) AS pref_len
+              FROM (SELECT id, k, regexp_extract(k, {_lit(_pref_regex(con))}) AS pk FROM m_in) i
+              LEFT JOIN ref_pref p ON p.key = i.pk AND i.pk <> '')""")
     # municipality: distinct heads only, every prefix (and the prefix after a 郡) looked up
-    x(f"""CREATE OR REPLACE TEMP TABLE m_heads AS
-          SELECT DISTINCT pref_code AS h_pref, substr(k, pref_len + 1, {_HEAD}) AS head FROM m_p""")
+    x("CREATE OR REPLACE TEMP TABLE m_heads AS SELECT DISTINCT pref_code AS h_pref, head FROM m_p")
     x(f"""CREATE OR REPLACE TEMP TABLE m_city AS
           SELECT h.h_pref, h.head, c.lg_code, c.kind, c.pref_code, max(h.off + l) AS city_end
           FROM (SELECT h_pref, head, 0 AS off FROM m_heads
@@ -83,8 +89,7 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
           GROUP BY ALL""")
     x("""CREATE OR REPLACE TEMP TABLE m_cand AS
          SELECT p.id, c.lg_code, c.kind, p.pref_len + c.city_end AS s
-         FROM m_p p JOIN m_city c ON c.head = substr(p.k, p.pref_len + 1, 14) AND c.h_pref IS NOT DISTINCT FROM p.pref_code
-      """.replace("14", str(_HEAD)))
+         FROM m_p p JOIN m_city c ON c.head = p.head AND c.h_pref IS NOT DISTINCT FROM p.pref_code""")
     x("DROP TABLE m_heads")
     x("DROP TABLE m_city")
     # no municipality written (``紀尾井町1-3``): the 町字 alone, within the prefecture if one was (kind 5)
