@@ -8,6 +8,11 @@
   removed ones are touched: their rows are deleted (a DuckLake delete file) and the new matches appended. A
   daily 差分 of a few thousand rows therefore matches a few thousand addresses, not the country. More than
   :data:`INCREMENTAL_SHARE` of the table changed (or too many small files): the table is rewritten instead;
+- which corporations changed is read from DuckLake's change feed of ``corporations`` since the snapshot that
+  last wrote ``corporation_addresses`` (a daily 差分 costs its own size); when the feed cannot tell, every
+  ``source_hash`` is compared instead;
+- the matcher's reference tables are kept in a cache file for the ABR version (:func:`reference_cache`), and
+  the addresses go through the matcher :data:`CHUNK_ROWS` at a time (memory bounded whatever the input size);
 - ``corporation_address_match_rate`` and ``corporation_address_review`` are recomputed from the result.
 """
 
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from kiban.addresses import match, reference
@@ -31,6 +37,8 @@ from schemas.addresses import (
 
 INCREMENTAL_SHARE = 0.10
 MAX_FILES = 64
+#: addresses per matcher pass (memory grows with it; the reference tables are shared by all passes)
+CHUNK_ROWS = 500_000
 _VERSION_TABLES = (*reference.ABR_TABLES, "municipalities")
 
 
@@ -59,12 +67,18 @@ _SOURCE = f"""
     WHERE coalesce(prefecture_name, city_name, street_number) IS NOT NULL"""
 
 
-def _match_into(writer: LakeWriter, source_table: str, version: str) -> int:
-    """Match ``source_table`` (rows of :data:`_SOURCE`) and append them to ``corporation_addresses``."""
+def _match_into(writer: LakeWriter, source_table: str, version: str, chunk_rows: int = CHUNK_ROWS) -> int:
+    """Match ``source_table`` (a temp table of rows of :data:`_SOURCE`, dropped here) and append them to
+    ``corporation_addresses``.
+
+    The addresses go through the matcher ``chunk_rows`` at a time (in corporate-number order), each chunk
+    appended as it is done: memory holds one chunk's intermediate tables, whatever the size of the country.
+    """
     con = writer.con
-    con.execute("CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER () AS id, * "
+    con.execute("CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER (ORDER BY corporate_number) AS id, * "
                 f"FROM {quote_ident(source_table)}")
-    match.run(con, "SELECT id, address AS input FROM ca_in", prepared=True)
+    con.execute(f"DROP TABLE {quote_ident(source_table)}")  # one copy of the country at a time
+    total = con.execute("SELECT count(*) FROM ca_in").fetchone()[0]
     fields = [c.name for c in CORPORATION_ADDRESSES.columns]
     extras = {
         "corporate_number": "s.corporate_number", "name": "s.name", "kind": "s.kind",
@@ -77,11 +91,16 @@ def _match_into(writer: LakeWriter, source_table: str, version: str) -> int:
             extras[f] = f"m.{quote_ident(f)}"
     select = contract_select(CORPORATION_ADDRESSES, fields, extras)
     writer.ensure_table(CORPORATION_ADDRESSES)
-    n = con.execute(f"""INSERT INTO {LAKE}.corporation_addresses
-                        SELECT {select} FROM ca_in s JOIN address_matches m USING (id)
-                        ORDER BY s.corporate_number""", [version]).fetchone()[0]
+    n = 0
+    for low in range(0, total, chunk_rows):
+        high = int(low + chunk_rows)  # ints of ours, not values from outside
+        match.run(con, f"SELECT id, address AS input FROM ca_in WHERE id > {int(low)} AND id <= {high}",
+                  prepared=True)
+        n += con.execute(f"""INSERT INTO {LAKE}.corporation_addresses
+                             SELECT {select} FROM ca_in s JOIN address_matches m USING (id)
+                             ORDER BY s.id""", [version]).fetchone()[0]
+        con.execute("DROP TABLE address_matches")
     con.execute("DROP TABLE ca_in")
-    con.execute("DROP TABLE address_matches")
     return int(n)
 
 
@@ -109,32 +128,80 @@ def _derived(writer: LakeWriter) -> dict[str, int]:
     return rows
 
 
-def rebuild_corporations(writer: LakeWriter, *, full: bool = False) -> dict[str, Any]:
-    """Bring ``corporation_addresses`` up to date inside the caller's transaction (see the module doc)."""
+def _changed_since_last_match(writer: LakeWriter) -> bool:
+    """``ca_touched``: the corporate numbers whose ``corporations`` rows changed since ``corporation_addresses``
+    was last written, read from DuckLake's change feed (a 差分 deletes and inserts the rows it changes), so a
+    daily refresh reads the few thousand rows of the 差分, not the country. False when the feed cannot say
+    (never written, snapshots expired, the table recreated ...): the caller compares everything instead."""
+    con = writer.con
+    # checked before the feed is read: a failed statement would abort the caller's whole transaction
+    ids = dict(con.execute("SELECT table_name, table_id FROM ducklake_table_info(?) "
+                           "WHERE table_name IN ('corporations', 'corporation_addresses')", [LAKE]).fetchall())
+    if len(ids) < 2:
+        return False
+    written, current, recreated, first = con.execute("""
+        WITH s AS (SELECT snapshot_id, changes,
+                          flatten([coalesce(changes['tables_inserted_into'], []),
+                                   coalesce(changes['tables_deleted_from'], []),
+                                   coalesce(changes['inlined_insert'], []),
+                                   coalesce(changes['inlined_delete'], [])]) AS written_to
+                   FROM ducklake_snapshots(?)),
+        w AS (SELECT max(snapshot_id) AS at FROM s WHERE list_contains(written_to, ?::VARCHAR))
+        SELECT w.at, (SELECT max(snapshot_id) FROM s),
+               (SELECT count(*) FROM s WHERE snapshot_id > w.at AND (
+                   list_contains(coalesce(changes['tables_created'], []), 'main.corporations')
+                   OR list_contains(coalesce(changes['tables_dropped'], []), ?::VARCHAR))),
+               (SELECT min(snapshot_id) FROM s WHERE snapshot_id > w.at)
+        FROM w""", [LAKE, str(ids["corporation_addresses"]), str(ids["corporations"])]).fetchone()
+    if written is None or recreated:
+        return False
+    if first is None:  # nothing committed since
+        con.execute("CREATE OR REPLACE TEMP TABLE ca_touched AS SELECT ''::VARCHAR AS corporate_number WHERE false")
+        return True
+    con.execute("CREATE OR REPLACE TEMP TABLE ca_touched AS SELECT DISTINCT corporate_number "
+                "FROM ducklake_table_changes(?, 'main', 'corporations', ?, ?)", [LAKE, int(first), int(current)])
+    return True
+
+
+def rebuild_corporations(writer: LakeWriter, *, full: bool = False, cache: Path | None = None,
+                         chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
+    """Bring ``corporation_addresses`` up to date inside the caller's transaction (see the module doc).
+
+    ``cache``: a DuckDB file keeping the matcher's reference tables between runs (:func:`reference.load_or_build`).
+    """
     con = writer.con
     t0 = time.perf_counter()
     if not writer.table_exists("corporations"):
         return {"mode": "skipped", "reason": "no corporations in the lake"}
     version = abr_version(writer)
     _use_lake(writer)
-    reference.build(con)
     writer.ensure_table(CORPORATION_ADDRESSES)
     stored = con.execute(f"SELECT count(*), count(*) FILTER (WHERE abr_version <> ?) "
                          f"FROM {LAKE}.corporation_addresses", [version]).fetchone()
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ca_src AS {_SOURCE}")
     info: dict[str, Any] = {"abr_version": version}
+    feed = not (full or stored[0] == 0 or stored[1] > 0) and _changed_since_last_match(writer)
+    info["changes_from"] = "feed" if feed else "compare"
+    # the feed narrows the source to the corporations it names before anything is hashed
+    narrow = " AND corporate_number IN (SELECT corporate_number FROM ca_touched)" if feed else ""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE ca_src AS {_SOURCE}{narrow}")
+
+    def reference_tables() -> None:
+        info["reference_cached"] = reference.load_or_build(con, cache, version)
+
     if full or stored[0] == 0 or stored[1] > 0:
         con.execute(f"DELETE FROM {LAKE}.corporation_addresses")
         info["mode"] = "full"
-        info["matched"] = _match_into(writer, "ca_src", version)
+        reference_tables()
+        info["matched"] = _match_into(writer, "ca_src", version, chunk_rows)
     else:
+        touched = "SEMI JOIN ca_touched USING (corporate_number)" if feed else ""
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE ca_changed AS
             SELECT s.* FROM ca_src s LEFT JOIN {LAKE}.corporation_addresses a USING (corporate_number)
             WHERE a.corporate_number IS NULL OR a.source_hash <> s.source_hash""")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE ca_gone AS
-            SELECT a.corporate_number FROM {LAKE}.corporation_addresses a
+            SELECT a.corporate_number FROM (SELECT corporate_number FROM {LAKE}.corporation_addresses {touched}) a
             ANTI JOIN ca_src s USING (corporate_number)""")
         changed, gone = con.execute("SELECT (SELECT count(*) FROM ca_changed), (SELECT count(*) FROM ca_gone)"
                                     ).fetchone()
@@ -143,16 +210,22 @@ def rebuild_corporations(writer: LakeWriter, *, full: bool = False) -> dict[str,
         if changed + gone > INCREMENTAL_SHARE * stored[0] or files >= MAX_FILES:
             con.execute(f"DELETE FROM {LAKE}.corporation_addresses")
             info["mode"] = "full"
-            info["matched"] = _match_into(writer, "ca_src", version)
+            con.execute("DROP TABLE ca_changed")
+            if feed:  # the whole source, not only what the feed named
+                con.execute(f"CREATE OR REPLACE TEMP TABLE ca_src AS {_SOURCE}")
+            reference_tables()
+            info["matched"] = _match_into(writer, "ca_src", version, chunk_rows)
         else:
             info["mode"] = "incremental"
             if changed or gone:
                 con.execute(f"""DELETE FROM {LAKE}.corporation_addresses WHERE corporate_number IN
                                 (SELECT corporate_number FROM ca_changed UNION ALL SELECT corporate_number FROM ca_gone)""")
-            info["matched"] = _match_into(writer, "ca_changed", version) if changed else 0
+            if changed:
+                reference_tables()
+            info["matched"] = _match_into(writer, "ca_changed", version, chunk_rows) if changed else 0
             info["removed"] = gone
-        con.execute("DROP TABLE IF EXISTS ca_changed")
-        con.execute("DROP TABLE IF EXISTS ca_gone")
+        for t in ("ca_changed", "ca_gone", "ca_touched"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
     con.execute("DROP TABLE IF EXISTS ca_src")
     info["match_seconds"] = round(time.perf_counter() - t0, 2)
     info["rows"] = _derived(writer)
@@ -161,10 +234,15 @@ def rebuild_corporations(writer: LakeWriter, *, full: bool = False) -> dict[str,
     return info
 
 
-def refresh_corporations(paths: Paths, *, full: bool = False) -> dict[str, Any]:
+def reference_cache(paths: Paths) -> Path:
+    """Where the matcher's reference tables are kept between refreshes (rebuilt when the ABR changes)."""
+    return paths.home / "cache" / "address_reference.duckdb"
+
+
+def refresh_corporations(paths: Paths, *, full: bool = False, chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
     """``corporation_addresses`` and its indicators brought up to date in one lake transaction."""
     with Lake(paths).writer() as writer:
-        return rebuild_corporations(writer, full=full)
+        return rebuild_corporations(writer, full=full, cache=reference_cache(paths), chunk_rows=chunk_rows)
 
 
 # -- shelters ------------------------------------------------------------------------------------------------------

@@ -26,8 +26,9 @@ import re
 import duckdb
 
 from kiban.addresses import reference
-from registries.abr.matching.normalise import display_sql, key_sql
+from registries.abr.matching.normalise import DISPLAY_RULES, KEY_RULES
 from registries.abr.matching.numbers import NUMBER_PATTERN, ROOM_PATTERN, UNIT_PATTERN, normalise_numbers_sql
+from registries.abr.matching.rules import char_class, staged_sql
 
 LEVELS = ("unknown", "prefecture", "city", "machiaza", "machiaza_detail", "residential_block", "residential_detail",
           "parcel")
@@ -60,16 +61,23 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
         reference.build(con)
     have = reference.available(con)
     x = con.execute
+    # normalisation as one projection per rule (staged_sql): cheaper than one nested expression per row
+    display = staged_sql(DISPLAY_RULES, f"SELECT id, input, coalesce(input, '') AS n FROM ({source})", "n")
     x(f"""CREATE OR REPLACE TEMP TABLE m_in AS
-          SELECT id, input, n, {key_sql('n')} AS k
-          FROM (SELECT id, input, {display_sql('input')} AS n FROM ({source}))""")
+          SELECT id, input, n, k FROM ({staged_sql(KEY_RULES, f"SELECT *, n AS k FROM ({display})", "k")})""")
+    # every municipality key ends with one of a few characters (市区町村): the text after the prefecture is cut
+    # after the last of them within _HEAD characters, since no key can match beyond it; the heads then repeat
+    # (``千代田区`` for every address in 千代田区) and are looked up once each
+    ends = "".join(r[0] for r in x("SELECT DISTINCT right(key, 1) FROM ref_city WHERE key <> ''").fetchall())
+    head = (f"regexp_extract(substr(k, pref_len + 1, {_HEAD}), {_lit('(?s)^(.*' + char_class(ends) + ')')})"
+            if ends else "''")
     x(f"""CREATE OR REPLACE TEMP TABLE m_p AS
-          SELECT i.id, i.k, p.pref_code, coalesce(length(p.key), 0) AS pref_len
-          FROM (SELECT id, k, regexp_extract(k, {_lit(_pref_regex(con))}) AS pk FROM m_in) i
-          LEFT JOIN ref_pref p ON p.key = i.pk AND i.pk <> ''""")
+          SELECT *, {head} AS head FROM (
+              SELECT i.id, i.k, p.pref_code, coalesce(length(p.key), 0) AS pref_len
+              FROM (SELECT id, k, regexp_extract(k, {_lit(_pref_regex(con))}) AS pk FROM m_in) i
+              LEFT JOIN ref_pref p ON p.key = i.pk AND i.pk <> '')""")
     # municipality: distinct heads only, every prefix (and the prefix after a 郡) looked up
-    x(f"""CREATE OR REPLACE TEMP TABLE m_heads AS
-          SELECT DISTINCT pref_code AS h_pref, substr(k, pref_len + 1, {_HEAD}) AS head FROM m_p""")
+    x("CREATE OR REPLACE TEMP TABLE m_heads AS SELECT DISTINCT pref_code AS h_pref, head FROM m_p")
     x(f"""CREATE OR REPLACE TEMP TABLE m_city AS
           SELECT h.h_pref, h.head, c.lg_code, c.kind, c.pref_code, max(h.off + l) AS city_end
           FROM (SELECT h_pref, head, 0 AS off FROM m_heads
@@ -81,8 +89,7 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
           GROUP BY ALL""")
     x("""CREATE OR REPLACE TEMP TABLE m_cand AS
          SELECT p.id, c.lg_code, c.kind, p.pref_len + c.city_end AS s
-         FROM m_p p JOIN m_city c ON c.head = substr(p.k, p.pref_len + 1, 14) AND c.h_pref IS NOT DISTINCT FROM p.pref_code
-      """.replace("14", str(_HEAD)))
+         FROM m_p p JOIN m_city c ON c.head = p.head AND c.h_pref IS NOT DISTINCT FROM p.pref_code""")
     x("DROP TABLE m_heads")
     x("DROP TABLE m_city")
     # no municipality written (``紀尾井町1-3``): the 町字 alone, within the prefecture if one was (kind 5)
@@ -102,7 +109,9 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
           SELECT id, lg_code, kind, s, t, 0 AS street FROM s
           UNION ALL
           SELECT id, lg_code, kind, s, t + street, street FROM (
-              SELECT *, length(regexp_extract(substr(k, t + 1, 40), {_lit(_STREET)})) AS street FROM s)
+              SELECT *, CASE WHEN regexp_matches(substr(k, t + 1, 40), '[るル入]')  -- cheap test first
+                                THEN length(regexp_extract(substr(k, t + 1, 40), {_lit(_STREET)})) ELSE 0 END AS street
+              FROM s)
           WHERE street > 0""")
     x("""CREATE OR REPLACE TEMP TABLE m_town AS
          WITH st AS (SELECT s.*, i.k FROM m_start s JOIN m_in i USING (id))
@@ -118,16 +127,19 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
     x("DROP TABLE m_start")
     # the best reading per address; ties between municipalities that no 町字 breaks are ambiguous
     x("""CREATE OR REPLACE TEMP TABLE m_best AS
-         WITH c AS (
+         WITH c AS MATERIALIZED (
              SELECT id, lg_code, kind, s, street, machiaza_id, e FROM m_town
              UNION ALL
              SELECT id, lg_code, kind, s, 0, NULL, s FROM m_cand WHERE kind IN (1, 2)),
-         ranked AS (
-             SELECT *, count(DISTINCT lg_code) OVER (PARTITION BY id, machiaza_id IS NULL, e, kind) AS tied,
-                    row_number() OVER (PARTITION BY id ORDER BY machiaza_id IS NOT NULL DESC, e DESC, kind,
-                                       street, lg_code, machiaza_id) AS rn
-             FROM c)
-         SELECT id, lg_code, s, street, machiaza_id, e, tied > 1 AS ambiguous FROM ranked WHERE rn = 1""")
+         best AS (
+             SELECT * FROM c QUALIFY row_number() OVER (PARTITION BY id ORDER BY machiaza_id IS NOT NULL DESC, e DESC,
+                                                      kind, street, lg_code, machiaza_id) = 1),
+         tied AS (  -- municipalities reading as well as the best (grouped, not a DISTINCT window: far cheaper)
+             SELECT c.id, count(DISTINCT c.lg_code) AS tied
+             FROM c JOIN best b ON c.id = b.id AND (c.machiaza_id IS NULL) = (b.machiaza_id IS NULL) AND c.e = b.e
+                  AND c.kind = b.kind
+             GROUP BY c.id)
+         SELECT id, lg_code, s, street, machiaza_id, e, tied > 1 AS ambiguous FROM best JOIN tied USING (id)""")
     _numbers(con, have)
     x(_assemble_sql(have))
     for t in _TEMPS:

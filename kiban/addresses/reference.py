@@ -11,9 +11,15 @@
 
 Municipalities the ABR does not list (a partial ABR load) come from the master, without positions. Every name
 goes through :mod:`registries.abr.matching.normalise` exactly as the input does.
+
+:func:`load_or_build` keeps them in a DuckDB file between runs, for one ABR version: an incremental refresh of
+``corporation_addresses`` copies them instead of normalising 200,000 町字 names again.
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import duckdb
 
@@ -126,3 +132,46 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             ) WHERE key <> ''
         )""")
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("ref_pref", "ref_city", "ref_town")}
+
+
+REF_TABLES = ("ref_pref", "ref_city_src", "ref_city", "ref_town_src", "ref_town")
+
+
+def load_or_build(con: duckdb.DuckDBPyConnection, cache: Path | None, version: str) -> bool:
+    """The reference tables on ``con``, copied from the DuckDB file ``cache`` when it was built for ``version``
+    (the fingerprint of the ABR and the master, :func:`kiban.addresses.linked.abr_version`), else built and saved
+    there. True if the cache served. A damaged or foreign cache file is rebuilt, never trusted half-way."""
+    if cache is not None and cache.exists():
+        # connections of their own, here and below: the caller's transaction may be writing to the lake, and
+        # DuckDB lets one transaction write to (or detach) one attached database only
+        try:
+            with duckdb.connect(str(cache), read_only=True) as cached:
+                stored = cached.execute("SELECT version FROM meta").fetchone()
+                if stored is not None and stored[0] == version:
+                    for t in REF_TABLES:
+                        con.register("_ref", cached.execute(f"SELECT * FROM {t}").to_arrow_table())
+                        con.execute(f"CREATE OR REPLACE TEMP TABLE {t} AS SELECT * FROM _ref")
+                        con.unregister("_ref")
+                    return True
+        except duckdb.Error:
+            pass  # unreadable: built again below
+    build(con)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        out = duckdb.connect(str(tmp))
+        try:
+            for t in REF_TABLES:
+                out.register("_ref", con.execute(f"SELECT * FROM {t}").to_arrow_table())
+                out.execute(f"CREATE TABLE {t} AS SELECT * FROM _ref")
+                out.unregister("_ref")
+            out.execute("CREATE TABLE meta AS SELECT ?::VARCHAR AS version", [version])
+        finally:
+            out.close()
+        os.replace(tmp, cache)
+    return False
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"

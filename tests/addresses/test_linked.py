@@ -136,6 +136,7 @@ def test_a_diff_rematches_only_the_corporations_it_changes(lake):
     assert ingest_file(paths, corporate_source(), _diff_zip(tmp, "diff_20261105", rows)).status == "loaded"
     info = linked.refresh_corporations(paths)
     assert info["mode"] == "incremental" and info["matched"] == 3
+    assert info["changes_from"] == "feed" and info["reference_cached"]  # the 差分's rows only, ABR not rebuilt
     got = {r[0]: r[1:] for r in _q(paths, "SELECT corporate_number, lg_code, machiaza_id, match_level, legal_form, "
                                           "matched_at FROM corporation_addresses WHERE corporate_number IN (?, ?, ?)",
                                    [IRYO, FUKUSHI, moved])}
@@ -149,12 +150,23 @@ def test_a_diff_rematches_only_the_corporations_it_changes(lake):
     assert linked.refresh_corporations(paths)["matched"] == 0
 
 
+def test_matching_in_small_chunks_gives_exactly_the_rows_of_one_pass(lake):
+    paths, _, _ = lake
+    columns = "* EXCLUDE (matched_at)"
+    one_pass = linked.refresh_corporations(paths, full=True, chunk_rows=10_000_000)
+    whole = _q(paths, f"SELECT {columns} FROM corporation_addresses ORDER BY corporate_number")
+    assert one_pass["matched"] == len(whole) > 40
+    chunked = linked.refresh_corporations(paths, full=True, chunk_rows=100)
+    assert chunked["matched"] == len(whole) and chunked["reference_cached"]
+    assert _q(paths, f"SELECT {columns} FROM corporation_addresses ORDER BY corporate_number") == whole
+
+
 def test_an_abr_reload_matches_every_corporation_again(lake):
     paths, _, _ = lake
     version = _q(paths, "SELECT DISTINCT abr_version FROM corporation_addresses")
     _write_abr(paths, 2_000)
     info = linked.refresh_corporations(paths)
-    assert info["mode"] == "full"
+    assert info["mode"] == "full" and not info["reference_cached"]  # a new ABR: its reference is built anew
     assert _q(paths, "SELECT DISTINCT abr_version FROM corporation_addresses") != version
 
 

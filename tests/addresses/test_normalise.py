@@ -5,9 +5,17 @@ from __future__ import annotations
 import pytest
 
 from kiban.duck import connect
-from registries.abr.matching.normalise import display, display_sql, key, key_sql, match_key
+from registries.abr.matching.normalise import (
+    DISPLAY_RULES,
+    KEY_RULES,
+    display,
+    display_sql,
+    key,
+    key_sql,
+    match_key,
+)
 from registries.abr.matching.numbers import split_numbers
-from registries.abr.matching.rules import Regex, Translate, apply, to_sql
+from registries.abr.matching.rules import Guarded, Literal, Regex, Translate, apply, staged_sql, to_sql
 
 CASES = [
     ("東京都千代田区紀尾井町１丁目３番地", "東京都千代田区紀尾井町1丁目3番地"),
@@ -74,6 +82,29 @@ def test_rules_translate_and_back_references_run_the_same_in_both_engines():
     for t in ("abc", "3百", "xxyy", ""):
         assert con.execute(f"SELECT {to_sql(rules, '?')}", [t]).fetchone()[0] == apply(rules, t)
     assert apply(rules, "3百") == "300"
+
+
+def test_the_staged_sql_execution_gives_the_same_display_and_key_as_python_row_by_row():
+    con = connect()
+    texts = [raw for raw, _ in CASES] + ["霞ヶ関つつじが丘の﨑", "ｹ", "", "〒100-0013 （本店）千代田区 霞が関 ３ー１",
+                                         "紀尾井町１ー３　東京ガーデンテラス 19階、20階", "髙島屋本町二丁目"]
+    con.execute("CREATE TEMP TABLE t AS SELECT * FROM unnest(?::VARCHAR[]) WITH ORDINALITY AS t(raw, i)", [texts])
+    display_step = staged_sql(DISPLAY_RULES, "SELECT i, raw, raw AS n FROM t", "n")
+    rows = con.execute(f"SELECT raw, n, k FROM ({staged_sql(KEY_RULES, f'SELECT *, n AS k FROM ({display_step})', 'k')}) "
+                       "ORDER BY i").fetchall()
+    assert [r[0] for r in rows] == texts
+    for raw, n, k in rows:
+        assert (n, k) == (display(raw), key(display(raw))), raw
+
+
+def test_staged_rules_honour_guards_literals_and_repeats_like_python():
+    rules = (Guarded("[0-9]", (Literal("a", "b"), Guarded("b", (Translate("bcdef", "vwxyz"),)))),
+             Regex("(x)(y)", r"\2\1", times=2), Translate("z", "q"))
+    con = connect()
+    for t in ("abc1", "abc", "xxyy", "a1z", ""):
+        got = con.execute(f"SELECT s FROM ({staged_sql(rules, 'SELECT ?::VARCHAR AS s', 's')})", [t]).fetchone()[0]
+        assert got == apply(rules, t), t
+    assert apply(rules, "abc1") == "vvw1" and apply(rules, "abc") == "abc"
 
 
 @pytest.mark.parametrize(("rest", "numbers", "after"), [

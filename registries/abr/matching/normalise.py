@@ -20,7 +20,7 @@ layers, so ``霞ヶ関``, ``霞が関`` and ``霞ケ関`` compare equal, and so 
 
 from __future__ import annotations
 
-from registries.abr.matching.rules import Guarded, Literal, Regex, Rule, Translate, apply, to_sql
+from registries.abr.matching.rules import Guarded, Literal, Regex, Rule, Translate, apply, char_class, to_sql
 from registries.abr.matching.variants import VARIANTS
 
 DIGITS = "0123456789"
@@ -141,7 +141,7 @@ KEY_RULES: tuple[Rule, ...] = (
     Regex("[ヶヵがガゖゕ]", "ケ"),
     Regex("[の之丿]", "ノ"),
     _kana_translate(),  # each translation is paid only by the rows holding one of its characters
-    *_variant_translates(),
+    Guarded(char_class("".join(VARIANTS)), _variant_translates()),  # one test for the rows without any
 )
 
 

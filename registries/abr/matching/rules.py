@@ -132,3 +132,66 @@ def to_sql(rules: tuple[Rule, ...], expr: str, _depth: int = 0) -> str:
                         _depth)
             _depth += 10
     return expr
+
+
+def _rule_sql(rule: Translate | Literal | Regex, v: str) -> tuple[str | None, str]:
+    """One unguarded rule over column ``v``: (the condition under which it can change anything, the rewrite)."""
+    if isinstance(rule, Translate) and len(rule.src) <= _SHORT:
+        expr = v
+        for a, b in zip(rule.src, rule.dst, strict=True):
+            expr = f"replace({expr}, {sql_literal(a)}, {sql_literal(b)})"
+        return None, expr
+    if isinstance(rule, Translate):
+        return (f"regexp_matches({v}, {sql_literal(char_class(rule.src))})",
+                f"translate({v}, {sql_literal(rule.src)}, {sql_literal(rule.dst)})")
+    if isinstance(rule, Literal):
+        return f"contains({v}, {sql_literal(rule.old)})", f"replace({v}, {sql_literal(rule.old)}, {sql_literal(rule.new)})"
+    expr = v
+    for _ in range(rule.times):
+        expr = f"regexp_replace({expr}, {sql_literal(rule.pattern)}, {sql_literal(_sql_repl(rule.repl))}, 'g')"
+    return f"regexp_matches({v}, {sql_literal(rule.pattern)})", expr
+
+
+def to_steps(rules: tuple[Rule, ...], column: str, _flag: str | None = None,
+             _names: list[int] | None = None) -> list[tuple[str, str]]:
+    """The same rewriting as a sequence of projections: ``(target column, SQL expression)`` pairs, in order.
+
+    Each step either rewrites ``column`` (only where its own cheap test, and the guard flag of its block, say it
+    can change anything: a row that does not need a rule does not pay its rewrite) or sets a guard flag column
+    ``_gN`` that the rules of a :class:`Guarded` block test. Unlike :func:`to_sql` no value is bound through a
+    lambda, which DuckDB pays for on every row at every nesting level. See :func:`staged_sql`.
+    """
+    names = _names if _names is not None else [0]
+    steps: list[tuple[str, str]] = []
+    for rule in rules:
+        if isinstance(rule, Guarded):
+            names[0] += 1
+            flag = f"_g{names[0]}"
+            test = f"regexp_matches({column}, {sql_literal(rule.guard)})"
+            steps.append((flag, test if _flag is None else f"CASE WHEN {_flag} THEN {test} ELSE false END"))
+            steps += to_steps(rule.rules, column, flag, names)
+            continue
+        test, expr = _rule_sql(rule, column)
+        cond = " AND ".join(c for c in (_flag, test) if c)
+        if cond and _flag and test:  # the flag first: the test runs only on the rows of the block
+            steps.append((column, f"CASE WHEN {_flag} THEN CASE WHEN {test} THEN {expr} ELSE {column} END "
+                                  f"ELSE {column} END"))
+        elif cond:
+            steps.append((column, f"CASE WHEN {cond} THEN {expr} ELSE {column} END"))
+        else:
+            steps.append((column, expr))
+    return steps
+
+
+def staged_sql(rules: tuple[Rule, ...], relation: str, column: str) -> str:
+    """``SELECT * FROM (relation)`` with ``column`` rewritten by ``rules``, one projection per step of
+    :func:`to_steps` (the guard flags dropped at the end). For large inputs; :func:`to_sql` gives one expression."""
+    sql = f"SELECT * FROM ({relation})"
+    flags = []
+    for target, expr in to_steps(rules, column):
+        if target == column:
+            sql = f"SELECT * REPLACE ({expr} AS {column}) FROM ({sql})"
+        else:
+            flags.append(target)
+            sql = f"SELECT *, {expr} AS {target} FROM ({sql})"
+    return f"SELECT * EXCLUDE ({', '.join(flags)}) FROM ({sql})" if flags else sql
