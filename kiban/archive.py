@@ -6,11 +6,13 @@ Layout: ``raw/sha256/<aa>/<sha256>`` holds the bytes; ``<sha256>.json`` beside i
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +43,10 @@ def safe_name(name: str) -> str:
     """The last path component of an untrusted file name (``../../x`` -> ``x``); never empty."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".")
     return base or "unnamed"
+
+
+#: One receipts update at a time in this process (threads of ``kiban serve``); ``.receipts.lock`` for processes.
+_RECEIPTS = threading.Lock()
 
 
 class RawArchive:
@@ -85,13 +91,18 @@ class RawArchive:
             source=source, received_at=datetime.now(UTC).isoformat(), new=new,
         )
         meta_path = target.with_name(digest + ".json")
-        receipts = json.loads(meta_path.read_text()) if meta_path.exists() else []
         receipt = asdict(obj)
         receipt["path"] = str(target)
-        receipts.append(receipt)
-        tmp = meta_path.with_name(meta_path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(receipts, ensure_ascii=False, indent=1))
-        os.replace(tmp, meta_path)
+        # read-modify-write under a lock (threads and processes): two arrivals of the same content at once each
+        # keep their receipt, and each writes its own temporary file (they used to share one name per process)
+        with _RECEIPTS, open(self.root / ".receipts.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            receipts = json.loads(meta_path.read_text()) if meta_path.exists() else []
+            receipts.append(receipt)
+            fd, tmp = tempfile.mkstemp(dir=meta_path.parent, prefix=f".{digest}.", suffix=".tmp")
+            with os.fdopen(fd, "w") as f:
+                f.write(json.dumps(receipts, ensure_ascii=False, indent=1))
+            os.replace(tmp, meta_path)
         return obj
 
     def receipts(self, sha256: str) -> list[dict]:

@@ -34,3 +34,18 @@ def test_fetch_log_is_append_only(tmp_path):
     log.record(archive.put_bytes(b"1", original_name="x", source="s"), kind="full")
     log.record(archive.put_bytes(b"2", original_name="y", source="s"), kind="diff")
     assert [e["original_name"] for e in log.entries()] == ["x", "y"]
+
+
+def test_the_same_content_arriving_in_many_threads_at_once_keeps_every_receipt(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kiban.archive import RawArchive
+
+    archive = RawArchive(tmp_path / "raw")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        objs = list(pool.map(lambda i: archive.put_bytes(b"same report", original_name=f"r{i}.csv",
+                                                         source="http"), range(64)))
+    assert len({o.sha256 for o in objs}) == 1
+    receipts = archive.receipts(objs[0].sha256)
+    assert sorted(r["original_name"] for r in receipts) == sorted(f"r{i}.csv" for i in range(64))
+    assert not [p for p in (tmp_path / "raw").rglob("*.tmp")]
