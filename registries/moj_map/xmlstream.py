@@ -48,12 +48,6 @@ _EXTERIOR, _INTERIOR = Z + "GM_SurfaceBoundary.exterior", Z + "GM_SurfaceBoundar
 _GENERATOR = Z + "GM_CompositeCurve.generator"
 _SHAPE = T + "形状"
 
-# Root children and section children we act on; anything else is deleted with its siblings.
-_TAGS = (
-    *(T + f for f in HEADER_FIELDS), _POINT, _CURVE, _SURFACE, _FUDE, _SPATIAL, _SUBJECT,
-    T + "図郭", T + "基準点", T + "筆界点", T + "筆界線",
-)
-
 class BadCoordinate(ValueError):
     """A coordinate element that is missing or not a number (file-level problem)."""
 
@@ -174,74 +168,94 @@ def _fude(elem: etree._Element, index: int) -> FudeRecord:
     return FudeRecord(index, elem.get("id"), attrs, surface_ref, elem.sourceline)
 
 
-_RELEASE_EVERY = 256  # processed siblings deleted in one go every this many elements
+_BLOCK = 32 * 1024  # bytes fed to libxml2 at a time: what it can parse ahead of the reader (~1,000 elements)
 
 
-def _release(elem: etree._Element) -> None:
-    """Empty ``elem`` and delete the siblings before it, so the tree stays O(depth)."""
-    elem.clear(keep_tail=False)
-    parent = elem.getparent()
-    if parent is not None:
-        while elem.getprevious() is not None:
-            del parent[0]
+class _Reader:
+    """Walks the tree libxml2 builds while it is fed, handling each child of the root and of the two sections
+    once it is complete (a later sibling has started, or the document has ended) and then deleting it."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.root: etree._Element | None = None
+
+    def drain(self, final: bool) -> Iterator[FudeRecord]:
+        """Handle every complete child; with ``final`` (the document has ended) every child is complete."""
+        root = self.root
+        if root is None:
+            return
+        complete = len(root) if final else len(root) - 1
+        for _ in range(complete):
+            child = root[0]
+            tag = child.tag
+            if tag in (_SPATIAL, _SUBJECT):
+                yield from self._section(child, final=True)
+                if tag == _SPATIAL:
+                    self.doc.prims.spatial_done = True
+            elif isinstance(tag, str) and tag.startswith(T) and tag[len(T):] in HEADER_FIELDS:
+                self.doc.header[tag[len(T):]] = _text(child)
+            del root[0]
+        if not final and len(root) and root[0].tag in (_SPATIAL, _SUBJECT):
+            yield from self._section(root[0], final=False)
+
+    def _section(self, section: etree._Element, final: bool) -> Iterator[FudeRecord]:
+        """The complete children of 空間属性 (primitives) or 主題属性 (筆), then deleted."""
+        complete = len(section) if final else len(section) - 1
+        if complete <= 0:
+            return
+        doc = self.doc
+        prims = doc.prims
+        if section.tag == _SPATIAL:
+            points, curves, surfaces = prims.points, prims.curves, prims.surfaces
+            for elem in section[:complete]:
+                tag = elem.tag
+                if tag == _CURVE:
+                    curves.add(elem.get("id", ""), *_curve(elem))
+                elif tag == _POINT:
+                    ident = elem.get("id", "")
+                    pos = next(elem.iter(_DPOS), None)
+                    if pos is None:
+                        raise BadCoordinate(f"GM_Point {ident} has no DirectPosition", elem.sourceline)
+                    points.add(ident, *_position(pos))
+                elif tag == _SURFACE:
+                    surfaces.add(elem.get("id", ""), _surface(elem))
+            del section[:complete]
+            prims.pack()
+            return
+        records = []
+        for elem in section[:complete]:
+            if elem.tag == _FUDE:
+                doc.fude_count += 1
+                records.append(_fude(elem, doc.fude_count))
+                if doc.fude_count % 1024 == 1:
+                    doc.retained_peak = max(doc.retained_peak, sum(1 for _ in self.root.iter()))
+        del section[:complete]
+        yield from records
 
 
 def read_document(stream: IO[bytes], doc: Document) -> Iterator[FudeRecord]:
     """Yield the 筆 of one document in order while filling ``doc.header`` and ``doc.prims``.
 
+    The document is fed to libxml2 in blocks of :data:`_BLOCK` bytes (lxml's feed parser, asked only for
+    the start of the two sections); after each block the children that are complete are read and deleted.
+    This builds the same tree as ``iterparse`` at about half its cost, since no event is made per element.
+
     Raises ``lxml.etree.XMLSyntaxError`` for malformed XML (including characters illegal in XML) and
     :class:`BadCoordinate` for a non-numeric coordinate; the caller maps both to ``SourceError``.
     """
-    context = etree.iterparse(
-        stream, events=("end",), tag=_TAGS, huge_tree=True, resolve_entities=False, no_network=True,
+    parser = etree.XMLPullParser(
+        events=("start",), tag=(_SPATIAL, _SUBJECT), huge_tree=True, resolve_entities=False, no_network=True,
         remove_comments=True,
     )
-    prims = doc.prims
-    points, curves, surfaces = prims.points, prims.curves, prims.surfaces
-    root: etree._Element | None = None
-    spatial = subject = None  # the section elements, once met
-    done = 0  # elements cleared since their siblings were last deleted
-    for _event, elem in context:
-        tag = elem.tag
-        parent = elem.getparent()
-        if parent is not None and (parent is spatial or parent is subject):
-            pass
-        elif parent is not None and parent.tag == _SPATIAL:
-            spatial = parent
-        elif parent is not None and parent.tag == _SUBJECT:
-            subject = parent
-        else:  # the root's children (header, sections, 図郭) or the root itself
-            if root is None:
-                root = doc.root = elem.getroottree().getroot()
-            if parent is not None and parent is root:
-                if tag == _SPATIAL:
-                    prims.spatial_done = True
-                elif tag.startswith(T) and tag[len(T):] in HEADER_FIELDS:
-                    doc.header[tag[len(T):]] = _text(elem)
-                _release(elem)
-            continue
-        if parent is spatial:
-            if tag == _CURVE:
-                curves.add(elem.get("id", ""), *_curve(elem))
-            elif tag == _POINT:
-                ident = elem.get("id", "")
-                pos = next(elem.iter(_DPOS), None)
-                if pos is None:
-                    raise BadCoordinate(f"GM_Point {ident} has no DirectPosition", elem.sourceline)
-                points.add(ident, *_position(pos))
-            elif tag == _SURFACE:
-                surfaces.add(elem.get("id", ""), _surface(elem))
-        elif tag == _FUDE:
-            doc.fude_count += 1
-            record = _fude(elem, doc.fude_count)
-            if doc.fude_count % 1024 == 1:
-                doc.retained_peak = max(doc.retained_peak, sum(1 for _ in elem.getroottree().getroot().iter()))
-            yield record
-        elem.clear(keep_tail=False)
-        done += 1
-        if done >= _RELEASE_EVERY:
-            del parent[:parent.index(elem)]
-            done = 0
-            prims.pack()
-    if root is not None:
-        doc.retained_peak = max(doc.retained_peak, sum(1 for _ in root.iter()))
+    reader = _Reader(doc)
+    while block := stream.read(_BLOCK):
+        parser.feed(block)
+        for _event, section in parser.read_events():
+            if reader.root is None:
+                reader.root = doc.root = section.getroottree().getroot()
+        yield from reader.drain(final=False)
+    root = parser.close()
+    if reader.root is None:
+        reader.root = doc.root = root
+    yield from reader.drain(final=True)
+    doc.retained_peak = max(doc.retained_peak, sum(1 for _ in root.iter()))
