@@ -8,7 +8,9 @@ Per size: a synthetic grid file (``registries.moj_map.synth``) is staged to GeoP
 up like a staging worker (``kiban.load.workers.init_worker``), so its peak RSS (``ru_maxrss``) is the parser's
 alone; then the peer, mojxml-py (PyPI ``mojxml``, installed into its own environment under
 ``bench/out/peers/``, see ``bench/peers.py``), converts the same file with ``mojxml2ogr --worker single`` to
-FlatGeobuf. Printed: seconds, 筆/s, peak RSS of each and kiban's throughput as a multiple of the peer's.
+FlatGeobuf. The two alternate ``--repeats`` times (default 3) so both see the same background load. Printed:
+seconds (wall and CPU), 筆/s, peak RSS of each and kiban's throughput as a multiple of the peer's, from the
+medians of wall time and of CPU time (a shared machine inflates wall time far more than CPU time).
 
 Multi-file load (``--files N``, ``--file-mb``): N files of one municipality's 地図 sheets through the load path
 (``ingest_pending``: stage, validate, store) in a fresh KIBAN_HOME, once with one process and once with one
@@ -23,6 +25,7 @@ import math
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,13 +42,13 @@ PEER = """
 import resource, sys, time
 from mojxml.__main__ import main
 sys.argv = ["mojxml2ogr", "--worker", "single", {out!r}, {src!r}]
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 try:
     main()
 except SystemExit as exc:
     if exc.code:
         raise
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(time.perf_counter() - t, time.process_time() - c, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
@@ -78,10 +81,10 @@ def parse_child(src: Path, out: Path) -> dict:
     init_worker()
     from registries.moj_map.parse import stage_moj_file
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     result = stage_moj_file(src, out)
-    seconds = time.perf_counter() - t0
-    return {"rows": result.rows, "seconds": seconds, "retained_peak": result.retained_peak,
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return {"rows": result.rows, "seconds": seconds, "cpu": cpu, "retained_peak": result.retained_peak,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "pandas": "pandas" in sys.modules}
 
@@ -98,27 +101,41 @@ def one_size(mb: float, args: argparse.Namespace) -> None:
     print(f"\n== {mb:g} MB: generated {n:,} 筆, {src.name} {size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s "
           f"(load average {load()})")
     out = args.out / f"{base.name}.parquet"
-    proc = subprocess.run([sys.executable, __file__, "--child", str(src), str(out)], check=True,
-                          capture_output=True, text=True, cwd=ROOT)
-    stats = json.loads(proc.stdout.strip().splitlines()[-1])
-    secs = stats["seconds"]
-    print(f"kiban: staged {stats['rows']:,} 筆 in {secs:.2f} s: {stats['rows'] / secs:,.0f} 筆/s, "
-          f"{size / 1e6 / secs:.1f} MB/s, peak RSS {stats['peak_rss_mb']:.0f} MB, "
-          f"max retained elements {stats['retained_peak']}, parquet {out.stat().st_size / 1e6:.1f} MB")
+    fgb = args.out / f"{base.name}.fgb"
+    python = None
     if args.peer:
         from peers import peer_python
 
         python = peer_python(PEER_REQUIREMENT)
-        fgb = args.out / f"{base.name}.fgb"
+    ours: list[tuple[float, float]] = []
+    theirs: list[tuple[float, float]] = []
+    for trial in range(args.repeats):  # interleaved, so both sides see the same background load
+        proc = subprocess.run([sys.executable, __file__, "--child", str(src), str(out)], check=True,
+                              capture_output=True, text=True, cwd=ROOT)
+        stats = json.loads(proc.stdout.strip().splitlines()[-1])
+        ours.append((stats["seconds"], stats["cpu"]))
+        print(f"kiban [{trial + 1}]: staged {stats['rows']:,} 筆 in {stats['seconds']:.2f} s "
+              f"(CPU {stats['cpu']:.2f} s): {stats['rows'] / stats['seconds']:,.0f} 筆/s, "
+              f"{size / 1e6 / stats['seconds']:.1f} MB/s, peak RSS {stats['peak_rss_mb']:.0f} MB, "
+              f"max retained elements {stats['retained_peak']}, parquet {out.stat().st_size / 1e6:.1f} MB")
+        if python is None:
+            continue
         fgb.unlink(missing_ok=True)
         proc = subprocess.run([str(python), "-c", PEER.format(out=str(fgb), src=str(src))], check=True,
                               capture_output=True, text=True, cwd=args.out)
-        peer_s, peer_rss = proc.stdout.split()[-2:]
-        peer_s = float(peer_s)
-        print(f"peer:  mojxml-py ({PEER_REQUIREMENT}, mojxml2ogr --worker single -> FlatGeobuf) {peer_s:.2f} s: "
-              f"{n / peer_s:,.0f} 筆/s, peak RSS {int(peer_rss) / 1024:.0f} MB")
-        print(f"ratio: kiban's throughput = {peer_s / secs:.2f}x the peer's (target >= 2x)")
+        peer_s, peer_cpu, peer_rss = proc.stdout.split()[-3:]
+        theirs.append((float(peer_s), float(peer_cpu)))
+        print(f"peer  [{trial + 1}]: mojxml-py ({PEER_REQUIREMENT}, mojxml2ogr --worker single -> FlatGeobuf) "
+              f"{float(peer_s):.2f} s (CPU {float(peer_cpu):.2f} s): {n / float(peer_s):,.0f} 筆/s, "
+              f"peak RSS {int(peer_rss) / 1024:.0f} MB")
         fgb.unlink(missing_ok=True)
+    wall, cpu = statistics.median(w for w, _ in ours), statistics.median(c for _, c in ours)
+    print(f"kiban median of {len(ours)}: {wall:.2f} s wall, {cpu:.2f} s CPU, {n / wall:,.0f} 筆/s")
+    if theirs:
+        peer_wall, peer_cpu = statistics.median(w for w, _ in theirs), statistics.median(c for _, c in theirs)
+        print(f"peer  median of {len(theirs)}: {peer_wall:.2f} s wall, {peer_cpu:.2f} s CPU, {n / peer_wall:,.0f} 筆/s")
+        print(f"ratio: kiban's throughput = {peer_wall / wall:.2f}x the peer's by median wall time, "
+              f"{peer_cpu / cpu:.2f}x by median CPU time (target >= 2x)")
     print(f"load average after: {load()}")
     if not args.keep:
         for p in (src, out):
@@ -195,6 +212,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     ap.add_argument("--keep", action="store_true", help="keep the generated inputs")
     ap.add_argument("--no-peer", dest="peer", action="store_false", help="skip mojxml-py")
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved runs of each side per size (medians)")
     ap.add_argument("--files", type=int, default=8, help="files of the multi-file load (0: skip)")
     ap.add_argument("--file-mb", type=float, default=10.0, help="XML size of each file of the multi-file load")
     ap.add_argument("--child", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
