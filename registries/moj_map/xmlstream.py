@@ -1,4 +1,4 @@
-"""Streaming reader of one 地図XML document (lxml ``iterparse``), clearing elements as it goes.
+"""Streaming reader of one 地図XML document (lxml's feed parser, 32 KB at a time), deleting elements as it goes.
 
 Layout read (法務省 地図XML ver1.0; element names as published)::
 
@@ -14,12 +14,12 @@ Layout read (法務省 地図XML ver1.0; element names as published)::
                           精度区分, 座標値種別, 筆界未定構成筆); 基準点, 筆界点, 筆界線 are skipped
 
 Memory bound: the element tree never holds more than the header, one child of 空間属性/主題属性 being read,
-the (emptied) elements on the path to it and what libxml2 has parsed ahead of the current event (a few hundred
-elements; under 1,000 measured on a 200 MB file): every processed element is cleared and its earlier siblings
-are deleted. What grows with the file is the idref tables needed to resolve geometry
-(:class:`~registries.moj_map.idrefs.Primitives`), held as columns: about the length of the id plus 8–16 bytes
-per primitive (ids as UTF-8 in numpy arrays, coordinates as doubles), e.g. ~25 MB for a 500 MB file. 筆
-attribute records are handed to the caller as they end and are not retained here.
+the (emptied) elements on the path to it and what libxml2 has parsed of the last 32 KB block (about 1,000
+elements): every complete child of the root and of the two sections is read and then deleted. What grows
+with the file is the idref tables needed to resolve geometry (:class:`~registries.moj_map.idrefs.Primitives`),
+held as columns: about the length of the id plus 8–16 bytes per primitive (ids as UTF-8 in numpy arrays,
+coordinates as doubles), e.g. ~25 MB for a 500 MB file. 筆 attribute records are handed to the caller as
+they end and are not retained here.
 """
 
 from __future__ import annotations
