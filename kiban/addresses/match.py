@@ -98,7 +98,7 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
          JOIN ref_town r ON r.bucket = substr(p.k, p.pref_len + 1, 2)
               AND starts_with(substr(p.k, p.pref_len + 1), r.key)
               AND (p.pref_code IS NULL OR substr(r.lg_code, 1, 2) = p.pref_code)
-         WHERE r.key_len >= 2""")
+         WHERE r.key_len >= 2 AND r.jk = r.lg_code""")
     # 町字: skip 大字/字; optionally a 京都の通り名 before the 町 name
     x(f"""CREATE OR REPLACE TEMP TABLE m_start AS
           WITH s AS (
@@ -106,23 +106,24 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
                      c.s + CASE WHEN substr(i.k, c.s + 1, 2) = '大字' THEN 2
                                 WHEN substr(i.k, c.s + 1, 1) = '字' THEN 1 ELSE 0 END AS t, i.k
               FROM m_cand c JOIN m_in i USING (id))
-          SELECT id, lg_code, kind, s, t, 0 AS street FROM s
+          SELECT id, lg_code, kind, s, t, 0 AS street, substr(k, t + 1) AS rest FROM s
           UNION ALL
-          SELECT id, lg_code, kind, s, t + street, street FROM (
+          SELECT id, lg_code, kind, s, t + street, street, substr(k, t + street + 1) FROM (
               SELECT *, CASE WHEN regexp_matches(substr(k, t + 1, 40), '[るル入]')  -- cheap test first
                                 THEN length(regexp_extract(substr(k, t + 1, 40), {_lit(_STREET)})) ELSE 0 END AS street
               FROM s)
           WHERE street > 0""")
+    # a candidate's 町字 through ref_town.jk: its own, or every ward's for a designated city without its ward
+    # (``rest``, the text from the 町字 on, is cut once per candidate, not once per key compared)
     x("""CREATE OR REPLACE TEMP TABLE m_town AS
-         WITH st AS (SELECT s.*, i.k FROM m_start s JOIN m_in i USING (id))
-         SELECT st.id, st.lg_code, st.kind, st.s, st.t, st.street, r.machiaza_id, st.t + r.key_len AS e
-         FROM st JOIN ref_town r ON r.lg_code = st.lg_code AND r.bucket = substr(st.k, st.t + 1, 2)
-              AND starts_with(substr(st.k, st.t + 1), r.key)
-              AND (NOT r.boundary OR NOT regexp_matches(substr(st.k, st.t + r.key_len + 1, 1), '[0-9]'))
+         SELECT st.id, r.lg_code, st.kind, st.s, st.t, st.street, r.machiaza_id, st.t + r.key_len AS e
+         FROM m_start st JOIN ref_town r ON r.jk = st.lg_code AND r.bucket = substr(st.rest, 1, 2)
+              AND starts_with(st.rest, r.key)
+              AND (NOT r.boundary OR NOT (substr(st.rest, r.key_len + 1, 1) BETWEEN '0' AND '9'))
          WHERE r.key_len >= 2
          UNION ALL
-         SELECT st.id, st.lg_code, st.kind, st.s, st.t, st.street, r.machiaza_id, st.t + 1
-         FROM st JOIN ref_town r ON r.lg_code = st.lg_code AND r.key = substr(st.k, st.t + 1, 1)
+         SELECT st.id, r.lg_code, st.kind, st.s, st.t, st.street, r.machiaza_id, st.t + 1
+         FROM m_start st JOIN ref_town r ON r.jk = st.lg_code AND r.key = substr(st.rest, 1, 1)
          WHERE r.key_len = 1""")
     x("DROP TABLE m_start")
     # the best reading per address; ties between municipalities that no 町字 breaks are ambiguous

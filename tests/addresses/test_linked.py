@@ -284,3 +284,24 @@ def test_the_cli_answers_one_record_per_line_in_input_order(lake):
     assert table.output.splitlines()[1].startswith("machiaza_detail\t131172\t0001002")
     missing = runner.invoke(cli, ["--home", str(paths.home), "addresses", "match", str(tmp / "nope.txt")])
     assert missing.exit_code != 0 and "no such file" in missing.output
+
+
+def test_a_reference_cache_of_an_older_format_is_built_anew_not_read(lake, monkeypatch):
+    from kiban.addresses import reference
+
+    paths, _, _ = lake
+    cache = linked.reference_cache(paths)
+    with Lake(paths).writer() as w:
+        version = linked.abr_version(w)
+    monkeypatch.setattr(reference, "REF_FORMAT", reference.REF_FORMAT - 1)
+    cache.unlink(missing_ok=True)
+    with Lake(paths).writer() as w:
+        linked._use_lake(w)
+        assert reference.load_or_build(w.con, cache, version) is False  # built, saved as the older format
+        assert reference.load_or_build(w.con, cache, version) is True
+    monkeypatch.undo()
+    with Lake(paths).writer() as w:
+        linked._use_lake(w)
+        assert reference.load_or_build(w.con, cache, version) is False  # this format: not the older one's tables
+        assert "jk" in {r[0] for r in w.con.execute("DESCRIBE ref_town").fetchall()}
+        assert reference.load_or_build(w.con, cache, version) is True
