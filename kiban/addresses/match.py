@@ -54,7 +54,8 @@ def _pref_regex(con: duckdb.DuckDBPyConnection) -> str:
 def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) -> str:
     """Match the addresses of ``source`` (a relation with ``id`` BIGINT and ``input`` VARCHAR).
 
-    Creates (replaces) the temp table ``address_matches``: ``id`` and :data:`FIELDS`; returns its name.
+    Creates (replaces) the temp table ``address_matches``: ``id`` and :data:`FIELDS`, in no particular order
+    (readers order by ``id``); returns its name.
     ``prepared``: the reference tables of :mod:`kiban.addresses.reference` exist already on ``con``.
     """
     if not prepared:
@@ -228,6 +229,8 @@ def _assemble_sql(have: set[str]) -> str:
                    CASE WHEN b.ambiguous THEN NULL ELSE b.lg_code END AS lg,
                    CASE WHEN b.ambiguous THEN NULL ELSE b.machiaza_id END AS mid,
                    b.s, b.street, b.e, t.rsdt_addr_flg AS flg, t.machiaza_type, t.koaza_aka_code,
+                   t.oaza_cho AS t_oaza, t.chome AS t_chome, t.koaza AS t_koaza, t.rep_lon AS t_lon0,
+                   t.rep_lat AS t_lat0,
                    CASE WHEN b.street > 0 THEN substr(i.n, b.s + 1, b.street) END AS street_text
             FROM m_in i JOIN m_p p USING (id) LEFT JOIN m_best b USING (id)
             LEFT JOIN ref_town_src t ON t.lg_code = b.lg_code AND t.machiaza_id = b.machiaza_id),
@@ -265,11 +268,15 @@ def _assemble_sql(have: set[str]) -> str:
         named AS (
             SELECT rested.*, c.pref, c.county, c.city, c.ward, c.lon AS c_lon, c.lat AS c_lat,
                    pr.name AS pref_name, pr.lon AS p_lon, pr.lat AS p_lat,
-                   t.oaza_cho, t.chome, t.koaza, t.rep_lon AS t_lon, t.rep_lat AS t_lat
+                   -- the 町字 read once (in base); an ambiguous reading names none
+                   CASE WHEN mid IS NOT NULL THEN t_oaza END AS oaza_cho,
+                   CASE WHEN mid IS NOT NULL THEN t_chome END AS chome,
+                   CASE WHEN mid IS NOT NULL THEN t_koaza END AS koaza,
+                   CASE WHEN mid IS NOT NULL THEN t_lon0 END AS t_lon,
+                   CASE WHEN mid IS NOT NULL THEN t_lat0 END AS t_lat
             FROM rested
             LEFT JOIN ref_city_src c ON c.lg_code = rested.lg
-            LEFT JOIN ref_pref pr ON pr.pref_code = coalesce(c.pref_code, rested.p_code)
-            LEFT JOIN ref_town_src t ON t.lg_code = rested.lg AND t.machiaza_id = rested.mid),
+            LEFT JOIN ref_pref pr ON pr.pref_code = coalesce(c.pref_code, rested.p_code)),
         placed AS (
             SELECT named.*,
                    CASE WHEN kind = 'rsdt' AND r_lon IS NOT NULL THEN CAST(r_coord AS VARCHAR)
@@ -313,4 +320,4 @@ def _assemble_sql(have: set[str]) -> str:
                CASE WHEN kind = 'prc' THEN NULLIF(prc_num2, '') END AS prc_num2,
                CASE WHEN kind = 'prc' THEN NULLIF(prc_num3, '') END AS prc_num3,
                {level_rank} AS level_rank
-        FROM nums ORDER BY id"""
+        FROM nums"""
