@@ -74,7 +74,9 @@ from kiban.addresses import linked
 t = time.perf_counter()
 info = linked.refresh_corporations(paths({home!r}))
 info["seconds"] = time.perf_counter() - t
-info["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+use = resource.getrusage(resource.RUSAGE_SELF)
+info["peak_rss_mb"] = use.ru_maxrss / 1024
+info["cpu_seconds"] = use.ru_utime + use.ru_stime  # all of DuckDB's threads, from process start
 print(json.dumps(info))
 """
 
@@ -182,7 +184,9 @@ def main() -> None:
 
     full = child_refresh(home, args.memory)
     print(f"FULL match: {full['matched']:,} addresses in {full['seconds']:.1f} s "
-          f"= {full['matched'] / full['seconds']:,.0f} addresses/s; peak RSS {full['peak_rss_mb']:,.0f} MB")
+          f"= {full['matched'] / full['seconds']:,.0f} addresses/s; peak RSS {full['peak_rss_mb']:,.0f} MB; "
+          f"{full['cpu_seconds']:.1f} CPU-s = {1e6 * full['cpu_seconds'] / full['matched']:.1f} CPU-µs an address "
+          f"({full['cpu_seconds'] / full['seconds']:.2f} cores busy on average)")
     print(f"  (of which reference + match + write {full['match_seconds']:.1f} s; rows {full['rows']})")
     from kiban.lake import Lake
 
@@ -207,7 +211,8 @@ def main() -> None:
     print(f"差分 of {args.diff_rows:,} rows loaded in {time.perf_counter() - t:.1f} s ({result.rows})")
     inc = child_refresh(home, args.memory)
     print(f"INCREMENTAL refresh after the 差分: mode {inc['mode']}, {inc['matched']:,} addresses matched, "
-          f"{inc['seconds']:.1f} s in all (process start excluded); peak RSS {inc['peak_rss_mb']:,.0f} MB")
+          f"{inc['seconds']:.1f} s in all (process start excluded), {inc['cpu_seconds']:.1f} CPU-s; "
+          f"peak RSS {inc['peak_rss_mb']:,.0f} MB")
     with open("/proc/loadavg") as f:
         print(f"load average at end: {f.read().split()[:3]}")
 

@@ -13,7 +13,9 @@
   ``source_hash`` is compared instead;
 - the matcher's reference tables are kept in a cache file for the ABR version (:func:`reference_cache`), and
   the addresses go through the matcher :data:`CHUNK_ROWS` at a time (memory bounded whatever the input size);
-- ``corporation_address_match_rate`` and ``corporation_address_review`` are recomputed from the result.
+- ``corporation_address_match_rate`` and ``corporation_address_review`` are recomputed from the result after a
+  full match; after an incremental one they are brought up to date from the removed and appended rows alone
+  (:func:`_derived_delta`), and the stored rows are read once, narrowed to the corporations the feed names.
 """
 
 from __future__ import annotations
@@ -67,12 +69,15 @@ _SOURCE = f"""
     WHERE coalesce(prefecture_name, city_name, street_number) IS NOT NULL"""
 
 
-def _match_into(writer: LakeWriter, source_table: str, version: str, chunk_rows: int = CHUNK_ROWS) -> int:
+def _match_into(writer: LakeWriter, source_table: str, version: str, chunk_rows: int = CHUNK_ROWS, *,
+                keep: str | None = None) -> int:
     """Match ``source_table`` (a temp table of rows of :data:`_SOURCE`, dropped here) and append them to
     ``corporation_addresses``.
 
     The addresses go through the matcher ``chunk_rows`` at a time (in corporate-number order), each chunk
     appended as it is done: memory holds one chunk's intermediate tables, whatever the size of the country.
+    ``keep``: the name of a temp table that also receives the appended rows (an incremental refresh updates the
+    indicators from them instead of re-reading the country).
     """
     con = writer.con
     con.execute("CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER (ORDER BY corporate_number) AS id, * "
@@ -91,40 +96,87 @@ def _match_into(writer: LakeWriter, source_table: str, version: str, chunk_rows:
             extras[f] = f"m.{quote_ident(f)}"
     select = contract_select(CORPORATION_ADDRESSES, fields, extras)
     writer.ensure_table(CORPORATION_ADDRESSES)
+    if keep:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(keep)} AS "
+                    f"SELECT * FROM {LAKE}.corporation_addresses LIMIT 0")
     n = 0
     for low in range(0, total, chunk_rows):
         high = int(low + chunk_rows)  # ints of ours, not values from outside
         match.run(con, f"SELECT id, address AS input FROM ca_in WHERE id > {int(low)} AND id <= {high}",
                   prepared=True)
-        n += con.execute(f"""INSERT INTO {LAKE}.corporation_addresses
-                             SELECT {select} FROM ca_in s JOIN address_matches m USING (id)
-                             ORDER BY s.id""", [version]).fetchone()[0]
+        rows = f"SELECT {select} FROM ca_in s JOIN address_matches m USING (id) ORDER BY s.id"
+        target = quote_ident(keep) if keep else f"{LAKE}.corporation_addresses"
+        n += con.execute(f"INSERT INTO {target} {rows}", [version]).fetchone()[0]
         con.execute("DROP TABLE address_matches")
     con.execute("DROP TABLE ca_in")
+    if keep:  # a bounded share of the table (INCREMENTAL_SHARE): appended in one go
+        con.execute(f"INSERT INTO {LAKE}.corporation_addresses SELECT * FROM {quote_ident(keep)} "
+                    "ORDER BY corporate_number")
     return int(n)
 
 
-def _derived(writer: LakeWriter) -> dict[str, int]:
+_BELOW_MACHIAZA = "('unknown', 'prefecture', 'city')"
+
+
+def _rate_select() -> str:
     levels = ", ".join(f"'{v}'" for v in match.LEVELS[3:])
-    rate = contract_select(CORPORATION_ADDRESS_MATCH_RATE, [], {
+    return contract_select(CORPORATION_ADDRESS_MATCH_RATE, [], {
         "prefecture_code": "p", "match_level": "match_level", "corporations": "n",
         "share": "n / sum(n) OVER (PARTITION BY p)",
         "at_least_machiaza": f"coalesce(sum(n) FILTER (WHERE match_level IN ({levels})) OVER (PARTITION BY p), 0) / "
                              "sum(n) OVER (PARTITION BY p)",
         "computed_at": "now()"})
-    rows = {CORPORATION_ADDRESS_MATCH_RATE.name: writer.replace(
-        CORPORATION_ADDRESS_MATCH_RATE,
-        f"SELECT {rate} FROM (SELECT coalesce(prefecture_code, '--') AS p, match_level, count(*) AS n "
-        f"FROM {LAKE}.corporation_addresses GROUP BY ALL) ORDER BY 1, 2")}
-    review = contract_select(CORPORATION_ADDRESS_REVIEW, [], {
+
+
+def _review_select() -> str:
+    return contract_select(CORPORATION_ADDRESS_REVIEW, [], {
         "corporate_number": "corporate_number", "name": "name", "prefecture_code": "prefecture_code",
         "input": "input", "match_level": "match_level", "lg_code": "lg_code", "others": "others",
         "reason": ("CASE match_level WHEN 'unknown' THEN 'no_prefecture' WHEN 'prefecture' THEN 'no_city' "
                    "ELSE 'no_machiaza' END")})
+
+
+def _derived(writer: LakeWriter) -> dict[str, int]:
+    """The match rate per prefecture and level and the review list, computed over the whole table."""
+    rows = {CORPORATION_ADDRESS_MATCH_RATE.name: writer.replace(
+        CORPORATION_ADDRESS_MATCH_RATE,
+        f"SELECT {_rate_select()} FROM (SELECT coalesce(prefecture_code, '--') AS p, match_level, count(*) AS n "
+        f"FROM {LAKE}.corporation_addresses GROUP BY ALL) ORDER BY 1, 2")}
     rows[CORPORATION_ADDRESS_REVIEW.name] = writer.replace(
         CORPORATION_ADDRESS_REVIEW,
-        f"SELECT {review} FROM {LAKE}.corporation_addresses "
-        f"WHERE match_level IN ('unknown', 'prefecture', 'city') ORDER BY prefecture_code, corporate_number")
+        f"SELECT {_review_select()} FROM {LAKE}.corporation_addresses "
+        f"WHERE match_level IN {_BELOW_MACHIAZA} ORDER BY prefecture_code, corporate_number")
+    return rows
+
+
+def _derived_delta(writer: LakeWriter, removed: str, added: str) -> dict[str, int]:
+    """The same tables as :func:`_derived`, brought up to date from what a refresh changed, without reading the
+    country: ``removed`` (a temp table of the deleted rows' ``corporate_number``, ``p`` = prefecture code or
+    ``--`` and ``match_level``) and ``added`` (a temp table of the appended ``corporation_addresses`` rows).
+    The counts per prefecture and level are the stored ones minus the removed plus the added (a level left with
+    none disappears, as in a recount); the review list keeps its rows not removed and takes the added ones below
+    町字. Gives exactly the rows of :func:`_derived` (tested)."""
+    con = writer.con
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ca_rate AS
+        SELECT p, match_level, sum(n)::BIGINT AS n FROM (
+            SELECT prefecture_code AS p, match_level, corporations AS n FROM {LAKE}.corporation_address_match_rate
+            UNION ALL SELECT p, match_level, -count(*) FROM {quote_ident(removed)} GROUP BY ALL
+            UNION ALL SELECT coalesce(prefecture_code, '--'), match_level, count(*) FROM {quote_ident(added)}
+            GROUP BY ALL)
+        GROUP BY ALL HAVING sum(n) > 0""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ca_review AS
+        SELECT * FROM {LAKE}.corporation_address_review ANTI JOIN {quote_ident(removed)} USING (corporate_number)
+        UNION ALL BY NAME
+        SELECT {_review_select()} FROM {quote_ident(added)} WHERE match_level IN {_BELOW_MACHIAZA}""")
+    rows = {CORPORATION_ADDRESS_MATCH_RATE.name: writer.replace(
+        CORPORATION_ADDRESS_MATCH_RATE, f"SELECT {_rate_select()} FROM ca_rate ORDER BY 1, 2")}
+    cols = ", ".join(quote_ident(c.name) for c in CORPORATION_ADDRESS_REVIEW.columns)
+    rows[CORPORATION_ADDRESS_REVIEW.name] = writer.replace(
+        CORPORATION_ADDRESS_REVIEW, f"SELECT {cols} FROM ca_review ORDER BY prefecture_code, corporate_number")
+    con.execute("DROP TABLE ca_rate")
+    con.execute("DROP TABLE ca_review")
     return rows
 
 
@@ -179,6 +231,7 @@ def rebuild_corporations(writer: LakeWriter, *, full: bool = False, cache: Path 
     stored = con.execute(f"SELECT count(*), count(*) FILTER (WHERE abr_version <> ?) "
                          f"FROM {LAKE}.corporation_addresses", [version]).fetchone()
     info: dict[str, Any] = {"abr_version": version}
+    derived: dict[str, int] | None = None  # the indicators, when brought up to date from the changes alone
     feed = not (full or stored[0] == 0 or stored[1] > 0) and _changed_since_last_match(writer)
     info["changes_from"] = "feed" if feed else "compare"
     # the feed narrows the source to the corporations it names before anything is hashed
@@ -194,17 +247,26 @@ def rebuild_corporations(writer: LakeWriter, *, full: bool = False, cache: Path 
         reference_tables()
         info["matched"] = _match_into(writer, "ca_src", version, chunk_rows)
     else:
+        # the stored rows of the corporations in question (with the feed: the few it names), read once for the
+        # hash comparison, the removals and the indicators
         touched = "SEMI JOIN ca_touched USING (corporate_number)" if feed else ""
         con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE ca_stored AS
+            SELECT corporate_number, source_hash, coalesce(prefecture_code, '--') AS p, match_level
+            FROM {LAKE}.corporation_addresses {touched}""")
+        con.execute("""
             CREATE OR REPLACE TEMP TABLE ca_changed AS
-            SELECT s.* FROM ca_src s LEFT JOIN {LAKE}.corporation_addresses a USING (corporate_number)
+            SELECT s.* FROM ca_src s LEFT JOIN ca_stored a USING (corporate_number)
             WHERE a.corporate_number IS NULL OR a.source_hash <> s.source_hash""")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE ca_gone AS
-            SELECT a.corporate_number FROM (SELECT corporate_number FROM {LAKE}.corporation_addresses {touched}) a
-            ANTI JOIN ca_src s USING (corporate_number)""")
-        changed, gone = con.execute("SELECT (SELECT count(*) FROM ca_changed), (SELECT count(*) FROM ca_gone)"
-                                    ).fetchone()
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE ca_removed AS
+            SELECT corporate_number, p, match_level FROM ca_stored a
+            WHERE NOT EXISTS (SELECT 1 FROM ca_src s WHERE s.corporate_number = a.corporate_number
+                                                     AND s.source_hash = a.source_hash)""")
+        con.execute("DROP TABLE ca_stored")
+        changed, removed, gone = con.execute(
+            "SELECT (SELECT count(*) FROM ca_changed), (SELECT count(*) FROM ca_removed), "
+            "(SELECT count(*) FROM ca_removed ANTI JOIN ca_src USING (corporate_number))").fetchone()
         files = con.execute("SELECT count(*) FROM ducklake_list_files(?, 'corporation_addresses')",
                             [LAKE]).fetchone()[0]
         if changed + gone > INCREMENTAL_SHARE * stored[0] or files >= MAX_FILES:
@@ -217,18 +279,24 @@ def rebuild_corporations(writer: LakeWriter, *, full: bool = False, cache: Path 
             info["matched"] = _match_into(writer, "ca_src", version, chunk_rows)
         else:
             info["mode"] = "incremental"
-            if changed or gone:
-                con.execute(f"""DELETE FROM {LAKE}.corporation_addresses WHERE corporate_number IN
-                                (SELECT corporate_number FROM ca_changed UNION ALL SELECT corporate_number FROM ca_gone)""")
+            if removed:
+                con.execute(f"DELETE FROM {LAKE}.corporation_addresses WHERE corporate_number IN "
+                            "(SELECT corporate_number FROM ca_removed)")
             if changed:
                 reference_tables()
-            info["matched"] = _match_into(writer, "ca_changed", version, chunk_rows) if changed else 0
+            info["matched"] = _match_into(writer, "ca_changed", version, chunk_rows, keep="ca_added") if changed else 0
             info["removed"] = gone
-        for t in ("ca_changed", "ca_gone", "ca_touched"):
+            if writer.table_exists(CORPORATION_ADDRESS_MATCH_RATE.name) and \
+                    writer.table_exists(CORPORATION_ADDRESS_REVIEW.name):
+                if not changed:
+                    con.execute(f"CREATE OR REPLACE TEMP TABLE ca_added AS "
+                                f"SELECT * FROM {LAKE}.corporation_addresses LIMIT 0")
+                derived = _derived_delta(writer, "ca_removed", "ca_added")
+        for t in ("ca_changed", "ca_removed", "ca_added", "ca_touched"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
     con.execute("DROP TABLE IF EXISTS ca_src")
     info["match_seconds"] = round(time.perf_counter() - t0, 2)
-    info["rows"] = _derived(writer)
+    info["rows"] = derived if derived is not None else _derived(writer)
     info["rows"][CORPORATION_ADDRESSES.name] = con.execute(
         f"SELECT count(*) FROM {LAKE}.corporation_addresses").fetchone()[0]
     return info

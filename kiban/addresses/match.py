@@ -54,7 +54,8 @@ def _pref_regex(con: duckdb.DuckDBPyConnection) -> str:
 def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) -> str:
     """Match the addresses of ``source`` (a relation with ``id`` BIGINT and ``input`` VARCHAR).
 
-    Creates (replaces) the temp table ``address_matches``: ``id`` and :data:`FIELDS`; returns its name.
+    Creates (replaces) the temp table ``address_matches``: ``id`` and :data:`FIELDS`, in no particular order
+    (readers order by ``id``); returns its name.
     ``prepared``: the reference tables of :mod:`kiban.addresses.reference` exist already on ``con``.
     """
     if not prepared:
@@ -98,7 +99,7 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
          JOIN ref_town r ON r.bucket = substr(p.k, p.pref_len + 1, 2)
               AND starts_with(substr(p.k, p.pref_len + 1), r.key)
               AND (p.pref_code IS NULL OR substr(r.lg_code, 1, 2) = p.pref_code)
-         WHERE r.key_len >= 2""")
+         WHERE r.key_len >= 2 AND r.jk = r.lg_code""")
     # 町字: skip 大字/字; optionally a 京都の通り名 before the 町 name
     x(f"""CREATE OR REPLACE TEMP TABLE m_start AS
           WITH s AS (
@@ -106,23 +107,24 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
                      c.s + CASE WHEN substr(i.k, c.s + 1, 2) = '大字' THEN 2
                                 WHEN substr(i.k, c.s + 1, 1) = '字' THEN 1 ELSE 0 END AS t, i.k
               FROM m_cand c JOIN m_in i USING (id))
-          SELECT id, lg_code, kind, s, t, 0 AS street FROM s
+          SELECT id, lg_code, kind, s, t, 0 AS street, substr(k, t + 1) AS rest FROM s
           UNION ALL
-          SELECT id, lg_code, kind, s, t + street, street FROM (
+          SELECT id, lg_code, kind, s, t + street, street, substr(k, t + street + 1) FROM (
               SELECT *, CASE WHEN regexp_matches(substr(k, t + 1, 40), '[るル入]')  -- cheap test first
                                 THEN length(regexp_extract(substr(k, t + 1, 40), {_lit(_STREET)})) ELSE 0 END AS street
               FROM s)
           WHERE street > 0""")
+    # a candidate's 町字 through ref_town.jk: its own, or every ward's for a designated city without its ward
+    # (``rest``, the text from the 町字 on, is cut once per candidate, not once per key compared)
     x("""CREATE OR REPLACE TEMP TABLE m_town AS
-         WITH st AS (SELECT s.*, i.k FROM m_start s JOIN m_in i USING (id))
-         SELECT st.id, st.lg_code, st.kind, st.s, st.t, st.street, r.machiaza_id, st.t + r.key_len AS e
-         FROM st JOIN ref_town r ON r.lg_code = st.lg_code AND r.bucket = substr(st.k, st.t + 1, 2)
-              AND starts_with(substr(st.k, st.t + 1), r.key)
-              AND (NOT r.boundary OR NOT regexp_matches(substr(st.k, st.t + r.key_len + 1, 1), '[0-9]'))
+         SELECT st.id, r.lg_code, st.kind, st.s, st.t, st.street, r.machiaza_id, st.t + r.key_len AS e
+         FROM m_start st JOIN ref_town r ON r.jk = st.lg_code AND r.bucket = substr(st.rest, 1, 2)
+              AND starts_with(st.rest, r.key)
+              AND (NOT r.boundary OR NOT (substr(st.rest, r.key_len + 1, 1) BETWEEN '0' AND '9'))
          WHERE r.key_len >= 2
          UNION ALL
-         SELECT st.id, st.lg_code, st.kind, st.s, st.t, st.street, r.machiaza_id, st.t + 1
-         FROM st JOIN ref_town r ON r.lg_code = st.lg_code AND r.key = substr(st.k, st.t + 1, 1)
+         SELECT st.id, r.lg_code, st.kind, st.s, st.t, st.street, r.machiaza_id, st.t + 1
+         FROM m_start st JOIN ref_town r ON r.jk = st.lg_code AND r.key = substr(st.rest, 1, 1)
          WHERE r.key_len = 1""")
     x("DROP TABLE m_start")
     # the best reading per address; ties between municipalities that no 町字 breaks are ambiguous
@@ -227,6 +229,8 @@ def _assemble_sql(have: set[str]) -> str:
                    CASE WHEN b.ambiguous THEN NULL ELSE b.lg_code END AS lg,
                    CASE WHEN b.ambiguous THEN NULL ELSE b.machiaza_id END AS mid,
                    b.s, b.street, b.e, t.rsdt_addr_flg AS flg, t.machiaza_type, t.koaza_aka_code,
+                   t.oaza_cho AS t_oaza, t.chome AS t_chome, t.koaza AS t_koaza, t.rep_lon AS t_lon0,
+                   t.rep_lat AS t_lat0,
                    CASE WHEN b.street > 0 THEN substr(i.n, b.s + 1, b.street) END AS street_text
             FROM m_in i JOIN m_p p USING (id) LEFT JOIN m_best b USING (id)
             LEFT JOIN ref_town_src t ON t.lg_code = b.lg_code AND t.machiaza_id = b.machiaza_id),
@@ -264,11 +268,15 @@ def _assemble_sql(have: set[str]) -> str:
         named AS (
             SELECT rested.*, c.pref, c.county, c.city, c.ward, c.lon AS c_lon, c.lat AS c_lat,
                    pr.name AS pref_name, pr.lon AS p_lon, pr.lat AS p_lat,
-                   t.oaza_cho, t.chome, t.koaza, t.rep_lon AS t_lon, t.rep_lat AS t_lat
+                   -- the 町字 read once (in base); an ambiguous reading names none
+                   CASE WHEN mid IS NOT NULL THEN t_oaza END AS oaza_cho,
+                   CASE WHEN mid IS NOT NULL THEN t_chome END AS chome,
+                   CASE WHEN mid IS NOT NULL THEN t_koaza END AS koaza,
+                   CASE WHEN mid IS NOT NULL THEN t_lon0 END AS t_lon,
+                   CASE WHEN mid IS NOT NULL THEN t_lat0 END AS t_lat
             FROM rested
             LEFT JOIN ref_city_src c ON c.lg_code = rested.lg
-            LEFT JOIN ref_pref pr ON pr.pref_code = coalesce(c.pref_code, rested.p_code)
-            LEFT JOIN ref_town_src t ON t.lg_code = rested.lg AND t.machiaza_id = rested.mid),
+            LEFT JOIN ref_pref pr ON pr.pref_code = coalesce(c.pref_code, rested.p_code)),
         placed AS (
             SELECT named.*,
                    CASE WHEN kind = 'rsdt' AND r_lon IS NOT NULL THEN CAST(r_coord AS VARCHAR)
@@ -312,4 +320,4 @@ def _assemble_sql(have: set[str]) -> str:
                CASE WHEN kind = 'prc' THEN NULLIF(prc_num2, '') END AS prc_num2,
                CASE WHEN kind = 'prc' THEN NULLIF(prc_num3, '') END AS prc_num3,
                {level_rank} AS level_rank
-        FROM nums ORDER BY id"""
+        FROM nums"""

@@ -3,10 +3,12 @@
 - ``ref_pref``: the 47 prefectures (``abr_prefs``, else the 総務省 master) with their comparison key;
 - ``ref_city``: every key a municipality can be written with, and what it means (``kind``):
   1 = the full name (``札幌市中央区``, ``胆沢郡金ケ崎町``, ``金ケ崎町``), 2 = a ward without its city (``北区``: only
-  the 町字 tells which), 3 = a designated city without its ward (``札幌市``, expanded to each ward so the 町字 can
-  pick one; on its own it is the city itself, kind 1);
+  the 町字 tells which), 3 = a designated city without its ward (``札幌市``, one row per city whose ``lg_code`` is a group key
+  ``pref_code:key``; the 町字 of every ward are listed under it in ``ref_town.jk`` so the 町字 picks the ward;
+  on its own it is the city itself, kind 1);
 - ``ref_town``: every key a current 町字 can be written with: ``霞ケ関1丁目`` and ``霞ケ関1-`` for a 丁目,
   ``西根大谷`` and ``西根字大谷`` for a 小字, ``小川通今出川下る針屋町`` for a 京都の通り名, the 大字 dropped;
+  ``jk`` is the candidate it is looked up from (its lg_code, or its designated city's group key);
   ``bucket`` is the first two characters (one for one-character keys) for an equi-join before ``starts_with``.
 
 Municipalities the ABR does not list (a partial ABR load) come from the master, without positions. Every name
@@ -84,8 +86,8 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             WHERE county IS NOT NULL
             UNION ALL
             SELECT lg_code, pref_code, {k('ward')}, 2 FROM ref_city_src WHERE ward IS NOT NULL
-            UNION ALL
-            SELECT lg_code, pref_code, {k('city')}, 3 FROM ref_city_src WHERE ward IS NOT NULL
+            UNION ALL  -- one row per designated city: its 町字 are looked up through ref_town.jk (below)
+            SELECT pref_code || ':' || {k('city')}, pref_code, {k('city')}, 3 FROM ref_city_src WHERE ward IS NOT NULL
         ) WHERE key <> ''""")
 
     if "abr_towns" in have:
@@ -112,9 +114,14 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         JOIN ref_names c ON c.name = coalesce(t.chome, '')""")
     con.execute("DROP TABLE ref_town_raw")
     con.execute("DROP TABLE ref_names")
+    # jk, the join key of a municipality candidate: its lg_code; the 町字 of a ward once more under its designated
+    # city's group key (kind 3 of ref_city), so "札幌市" + 町字 is one look-up, not one per ward
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ref_town_jk AS
+        SELECT DISTINCT lg_code, pref_code || ':' || {k('city')} AS jk FROM ref_city_src WHERE ward IS NOT NULL""")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE ref_town AS
-        SELECT *, substr(key, 1, 2) AS bucket, length(key) AS key_len FROM (
+        WITH t AS (SELECT *, substr(key, 1, 2) AS bucket, length(key) AS key_len FROM (
             SELECT lg_code, machiaza_id, key, boundary FROM (
                 -- the 町字 as written (大字 dropped): 大字・町, 大字 + 丁目, 大字 + 小字, 小字 alone
                 SELECT lg_code, machiaza_id, ok || ck || kk AS key, false AS boundary FROM ref_town_src
@@ -130,11 +137,17 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 SELECT lg_code, machiaza_id, kk || ok, false FROM ref_town_src
                 WHERE koaza_aka_code = '2' AND ok <> ''
             ) WHERE key <> ''
-        )""")
+        ))
+        SELECT lg_code AS jk, * FROM t
+        UNION ALL
+        SELECT j.jk, t.* FROM t JOIN ref_town_jk j USING (lg_code)""")
+    con.execute("DROP TABLE ref_town_jk")
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("ref_pref", "ref_city", "ref_town")}
 
 
 REF_TABLES = ("ref_pref", "ref_city_src", "ref_city", "ref_town_src", "ref_town")
+#: changes whenever the reference tables' shape does: a cache of another format is rebuilt
+REF_FORMAT = 2
 
 
 def load_or_build(con: duckdb.DuckDBPyConnection, cache: Path | None, version: str) -> bool:
@@ -147,7 +160,7 @@ def load_or_build(con: duckdb.DuckDBPyConnection, cache: Path | None, version: s
         try:
             with duckdb.connect(str(cache), read_only=True) as cached:
                 stored = cached.execute("SELECT version FROM meta").fetchone()
-                if stored is not None and stored[0] == version:
+                if stored is not None and stored[0] == f"{version}/{REF_FORMAT}":
                     for t in REF_TABLES:
                         con.register("_ref", cached.execute(f"SELECT * FROM {t}").to_arrow_table())
                         con.execute(f"CREATE OR REPLACE TEMP TABLE {t} AS SELECT * FROM _ref")
@@ -166,7 +179,7 @@ def load_or_build(con: duckdb.DuckDBPyConnection, cache: Path | None, version: s
                 out.register("_ref", con.execute(f"SELECT * FROM {t}").to_arrow_table())
                 out.execute(f"CREATE TABLE {t} AS SELECT * FROM _ref")
                 out.unregister("_ref")
-            out.execute("CREATE TABLE meta AS SELECT ?::VARCHAR AS version", [version])
+            out.execute("CREATE TABLE meta AS SELECT ?::VARCHAR AS version", [f"{version}/{REF_FORMAT}"])
         finally:
             out.close()
         os.replace(tmp, cache)

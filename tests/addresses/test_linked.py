@@ -41,6 +41,7 @@ DISASTER = "2026-typhoon-21"
 IRYO = make_corporate_number("900150000001")
 FUKUSHI = make_corporate_number("900150000002")
 MOVER = make_corporate_number("900150000003")
+NOWHERE = make_corporate_number("900150000004")
 
 
 def _write_abr(paths, machiaza: int) -> None:
@@ -105,6 +106,20 @@ def _q(paths, sql: str, params=()):
         con.close()
 
 
+def _indicators_as_recounted(paths) -> None:
+    """The match rate and the review list hold exactly what a recount over corporation_addresses gives."""
+    rate = "SELECT prefecture_code, match_level, corporations, share, at_least_machiaza FROM {} ORDER BY 1, 2"
+    recount = """(SELECT p AS prefecture_code, match_level, n AS corporations, n / sum(n) OVER (PARTITION BY p) AS share,
+                         coalesce(sum(n) FILTER (WHERE match_level NOT IN ('unknown', 'prefecture', 'city'))
+                                  OVER (PARTITION BY p), 0) / sum(n) OVER (PARTITION BY p) AS at_least_machiaza
+                  FROM (SELECT coalesce(prefecture_code, '--') AS p, match_level, count(*) AS n
+                        FROM corporation_addresses GROUP BY ALL))"""
+    assert _q(paths, rate.format("corporation_address_match_rate")) == _q(paths, rate.format(recount))
+    review = "SELECT corporate_number, name, prefecture_code, input, match_level, lg_code, others FROM {} ORDER BY 1"
+    below = "(SELECT * FROM corporation_addresses WHERE match_level IN ('unknown', 'prefecture', 'city'))"
+    assert _q(paths, review.format("corporation_address_review")) == _q(paths, review.format(below))
+
+
 def test_every_corporation_with_a_domestic_address_is_matched_once_with_a_rate_and_a_review_list(lake):
     paths, _, first = lake
     assert first["mode"] == "full"
@@ -132,10 +147,18 @@ def test_a_diff_rematches_only_the_corporations_it_changes(lake):
         _corp(IRYO, "医療法人社団紀尾井会", "紀尾井町１番１号"),
         _corp(FUKUSHI, "社会福祉法人上賀茂福祉会", "上賀茂女夫岩町", pref="京都府", city="京都市北区"),
         _corp(moved, mover["name"], "霞が関三丁目１番１号", process="12"),
+        _corp(NOWHERE, "株式会社架空", "存在しない町１番", city="架空市"),
     ]
+    rate_before = _q(paths, "SELECT prefecture_code, match_level, corporations FROM corporation_address_match_rate")
     assert ingest_file(paths, corporate_source(), _diff_zip(tmp, "diff_20261105", rows)).status == "loaded"
     info = linked.refresh_corporations(paths)
-    assert info["mode"] == "incremental" and info["matched"] == 3
+    assert info["mode"] == "incremental" and info["matched"] == 4
+    # the indicators are brought up to date from the changed rows alone, and equal a recount
+    _indicators_as_recounted(paths)
+    assert _q(paths, "SELECT prefecture_code, match_level, corporations FROM corporation_address_match_rate"
+              ) != rate_before
+    assert _q(paths, "SELECT reason FROM corporation_address_review WHERE corporate_number = ?", [NOWHERE]
+              ) == [("no_city",)]
     assert info["changes_from"] == "feed" and info["reference_cached"]  # the 差分's rows only, ABR not rebuilt
     got = {r[0]: r[1:] for r in _q(paths, "SELECT corporate_number, lg_code, machiaza_id, match_level, legal_form, "
                                           "matched_at FROM corporation_addresses WHERE corporate_number IN (?, ?, ?)",
@@ -144,10 +167,11 @@ def test_a_diff_rematches_only_the_corporations_it_changes(lake):
     assert got[FUKUSHI][:4] == ("261017", "0002000", "machiaza", "社会福祉法人")
     assert got[moved][:3] == ("131016", "0002003", "machiaza_detail") or got[moved][2] == "residential_detail"
     untouched = _q(paths, "SELECT corporate_number, matched_at FROM corporation_addresses "
-                          "WHERE corporate_number NOT IN (?, ?, ?)", [IRYO, FUKUSHI, moved])
+                          "WHERE corporate_number NOT IN (?, ?, ?, ?)", [IRYO, FUKUSHI, moved, NOWHERE])
     assert all(before[n] == at for n, at in untouched)
     # nothing changed: nothing is matched again
     assert linked.refresh_corporations(paths)["matched"] == 0
+    _indicators_as_recounted(paths)
 
 
 def test_matching_in_small_chunks_gives_exactly_the_rows_of_one_pass(lake):
@@ -260,3 +284,24 @@ def test_the_cli_answers_one_record_per_line_in_input_order(lake):
     assert table.output.splitlines()[1].startswith("machiaza_detail\t131172\t0001002")
     missing = runner.invoke(cli, ["--home", str(paths.home), "addresses", "match", str(tmp / "nope.txt")])
     assert missing.exit_code != 0 and "no such file" in missing.output
+
+
+def test_a_reference_cache_of_an_older_format_is_built_anew_not_read(lake, monkeypatch):
+    from kiban.addresses import reference
+
+    paths, _, _ = lake
+    cache = linked.reference_cache(paths)
+    with Lake(paths).writer() as w:
+        version = linked.abr_version(w)
+    monkeypatch.setattr(reference, "REF_FORMAT", reference.REF_FORMAT - 1)
+    cache.unlink(missing_ok=True)
+    with Lake(paths).writer() as w:
+        linked._use_lake(w)
+        assert reference.load_or_build(w.con, cache, version) is False  # built, saved as the older format
+        assert reference.load_or_build(w.con, cache, version) is True
+    monkeypatch.undo()
+    with Lake(paths).writer() as w:
+        linked._use_lake(w)
+        assert reference.load_or_build(w.con, cache, version) is False  # this format: not the older one's tables
+        assert "jk" in {r[0] for r in w.con.execute("DESCRIBE ref_town").fetchall()}
+        assert reference.load_or_build(w.con, cache, version) is True
