@@ -238,16 +238,21 @@ def _merged(first: Any, detailed: dict[str, Any]) -> Any:
 
 def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, source_file: str,
               sample_size: int = 20, view: str | None = None, context: dict[str, Path] | None = None,
-              staged_sql: str | None = None) -> ValidationReport:
+              staged_sql: str | None = None, detail_view: str | None = None) -> ValidationReport:
     """Run an already built suite on staged Parquet (see :func:`validate`)."""
     gx_context = ge_duckdb.ephemeral_context()
-    init = [*resource_settings(), staged_sql or staged_view_sql(parquet, view)]
-    init += [context_view_sql(name, path) for name, path in (context or {}).items()]
-    datasource = gx_context.data_sources.add_duckdb(name=f"kiban_{suite.dataset}_{next(_counter)}", init_sql=init)
-    engine = datasource.get_execution_engine()
-    try:
+
+    def open_batch(staged: str) -> tuple[Any, Any]:
+        init = [*resource_settings(), staged]
+        init += [context_view_sql(name, path) for name, path in (context or {}).items()]
+        datasource = gx_context.data_sources.add_duckdb(name=f"kiban_{suite.dataset}_{next(_counter)}",
+                                                        init_sql=init)
         batch = datasource.add_table_asset("staged", table_name="staged") \
             .add_batch_definition_whole_table("all").get_batch()
+        return datasource.get_execution_engine(), batch
+
+    engine, batch = open_batch(staged_sql or staged_view_sql(parquet, view))
+    try:
         # Two passes: every check with counts only (GE bundles the column-map counts into a few scans and skips
         # the per-check sample queries), then the failing checks again with samples. Clean data -- the usual
         # case -- costs half the queries.
@@ -256,6 +261,10 @@ def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, s
                   if r.success and not r.exception_info.get("raised_exception")}
         failing = [spec for spec in suite.checks if spec.name not in passed]
         by_check: dict[str, Any] = {}
+        if failing and detail_view is not None and detail_view != view and staged_sql is None:
+            # the failing checks again over the text layout: their results and samples carry the received text
+            engine.close()
+            engine, batch = open_batch(staged_view_sql(parquet, detail_view))
         if failing:
             detail = SuiteSpec(suite.dataset, tuple(failing)).to_gx_suite()
             result_format = {
@@ -281,15 +290,18 @@ def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, s
 
 def validate(contract: Contract, parquet: str | Path | list[Path], rules: Sequence[Rule] = (), *,
              source_file: str, sample_size: int = 20, view: str | None = None,
-             context: dict[str, Path] | None = None) -> ValidationReport:
+             context: dict[str, Path] | None = None, detail_view: str | None = None) -> ValidationReport:
     """Validate staged Parquet (one file or several) against ``contract`` and ``rules``.
 
     ``view``: a SELECT with ``{source}`` standing for the files, when they are stored in another layout than
     the contract's text columns (see ``registries.corporate.parse.text_view_sql``).
     ``context``: further relations the rules may read (name -> Parquet), e.g. the municipality master.
+    ``detail_view``: the view the failing checks are run again on for their results and samples (None: ``view``),
+    when ``view`` is a typed layout that gives every check the same verdict as the text but not the same values
+    (``registries.corporate.load.STAGED_TYPED``).
     """
     return run_suite(build_suite(contract, rules), parquet, source_file=source_file, sample_size=sample_size,
-                     view=view, context=context)
+                     view=view, context=context, detail_view=detail_view)
 
 
 #: Failing rows read back per failing check in a batch: enough to name every failing input of a batch.

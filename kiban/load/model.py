@@ -56,6 +56,9 @@ class StagedDataset:
     rules: Sequence[Rule] = ()
     rows: int = 0
     view: str | None = None  # SELECT with {source}: the contract's text layout when the file is stored otherwise
+    #: the view failing checks are run again on for their samples (None: ``view``): a typed ``view`` that answers
+    #: the checks like the text gives the verdicts, the text view the reported values
+    detail_view: str | None = None
 
 
 @dataclass

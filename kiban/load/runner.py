@@ -225,7 +225,7 @@ def _validate_one(item: Item, datasets: Sequence[Any], result: LoadResult, conte
 
     try:
         reports = [validate(d.contract, d.parquet, d.rules, source_file=item.raw.original_name, view=d.view,
-                            context=context or None) for d in datasets]
+                            detail_view=d.detail_view, context=context or None) for d in datasets]
     except Exception as e:  # noqa: BLE001
         log.exception("validating %s failed", item.raw.original_name)
         _reject(result, [quarantine.internal_error(item.arrival, "validation", e)])

@@ -51,6 +51,9 @@ STAGED_RULES = rules_for("corporate_events")
 STAGED_TEXT = text_view_sql("{source}")
 #: The same for a file without non-canonical text: its dates as DATE (their text is exactly the rendering).
 STAGED_TYPED_DATES = text_view_sql("{source}", typed_dates=True)
+#: ... and 一連番号 as BIGINT: what such a file is validated on; its failing checks are run again on the text for
+#: their samples (ADR 0009), so quarantine reports carry the received text.
+STAGED_TYPED = text_view_sql("{source}", typed_dates=True, typed_numbers=True)
 #: Lineage written into the staged file with every row.
 LINEAGE_COLUMNS = ("source_file", "source_sha256", "load_id", "source_kind")
 
@@ -74,9 +77,11 @@ def stage(raw: RawObject, workdir: Path, load_id: str, kind: str | None = None, 
     result = stage_corporate_file(named, out, kind=kind, encoding=encoding,  # type: ignore[arg-type]
                                   extra_columns=extra)
     info = {"encoding": result.encoding, "inner_name": result.inner_name, "kind": kind, "rows": result.rows}
-    # a file whose typed columns took every text as it is: its dates are read as DATE (same answers, no parsing)
-    view = STAGED_TEXT if has_noncanonical_text(out) else STAGED_TYPED_DATES
-    return Staged([StagedDataset(STAGED_EVENTS, out, STAGED_RULES, result.rows, view=view)], info,
+    # a file whose typed columns took every text as it is: its dates and 一連番号 are read typed (same verdicts, no
+    # parsing); failing checks are reported from the text
+    view = STAGED_TEXT if has_noncanonical_text(out) else STAGED_TYPED
+    return Staged([StagedDataset(STAGED_EVENTS, out, STAGED_RULES, result.rows, view=view,
+                                  detail_view=None if view == STAGED_TEXT else STAGED_TEXT)], info,
                   content_key=content_key(raw.path, result.inner_name))
 
 

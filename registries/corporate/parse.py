@@ -206,7 +206,8 @@ def _stored_columns() -> list[pl.Expr]:
     return exprs
 
 
-def text_view_sql(source: str, keep: Sequence[str] = (), *, typed_dates: bool = False) -> str:
+def text_view_sql(source: str, keep: Sequence[str] = (), *, typed_dates: bool = False,
+                  typed_numbers: bool = False) -> str:
     """SELECT over a staged file (``source``: a relation, e.g. ``read_parquet('x.parquet')``) giving the 30
     columns as the received text, then ``_source_row`` -- what the validation suite checks -- then the staged
     columns named in ``keep`` (e.g. lineage) as they are.
@@ -214,7 +215,12 @@ def text_view_sql(source: str, keep: Sequence[str] = (), *, typed_dates: bool = 
     ``typed_dates``: the four dates as their DATE column instead of their text. Only for a file without
     non-canonical text (:func:`has_noncanonical_text` False): there every date's text is exactly the
     ``YYYY-MM-DD`` rendering of its DATE value (or both are NULL), so the checks answer the same on either, and on
-    DATE they skip parsing the text (``quality.ge_duckdb.typed_iso_date``)."""
+    DATE they skip parsing the text (``quality.ge_duckdb.typed_iso_date``).
+
+    ``typed_numbers``: likewise 一連番号 as its BIGINT column (same condition: every text of the file is the
+    canonical rendering of its number); the castable check then folds away. The checks' verdicts are the same, but
+    a failing check's reported value would be the number, not the text: run failing checks again over the text
+    view for their samples (``quality.runner.validate(..., detail_view=...)``)."""
     parts = []
     for name in OFFICIAL_COLUMN_NAMES:
         kind = TYPED_COLUMNS.get(name)
@@ -222,6 +228,8 @@ def text_view_sql(source: str, keep: Sequence[str] = (), *, typed_dates: bool = 
             parts.append(name)
         elif kind == "date":
             parts.append(f"{TEXT_PREFIX}{name} AS {name}")
+        elif kind == "int64" and typed_numbers:
+            parts.append(name)
         elif kind == "int64":
             parts.append(f"coalesce({TEXT_PREFIX}{name}, CAST({name} AS VARCHAR)) AS {name}")
         else:

@@ -6,7 +6,7 @@ cannot express: check digits (検査用数字), cross-column consistency and uni
 
 from __future__ import annotations
 
-from quality.rules import Rule
+from quality.rules import CONTROL_CHARACTERS, Rule
 from registries.corporate.checkdigit import check_digit_sql
 from schemas.corporate import FIRST_ASSIGNMENT_DATE, OFFICIAL_COLUMN_NAMES
 
@@ -96,10 +96,16 @@ CLOSE_DATE_CONSISTENT = Rule(
 _TEXT_FIELDS = ("name", "furigana", "en_name", "prefecture_name", "city_name", "street_number", "address_outside",
                 "en_prefecture_name", "en_city_name", "en_address_outside", "change_cause")
 
+#: The fields joined by a tab (not a control character in the sense of the rule): one regular-expression search
+#: per row instead of eleven -- a control character is in the joined text iff it is in one of the fields (NULL
+#: fields are left out). The rule is the full country's most expensive check (11 RE2 calls per row: about 1.0
+#: CPU s per million rows; joined: about 0.8).
+_JOINED_TEXT = f"concat_ws(chr(9), {', '.join(_TEXT_FIELDS)})"
+
 NO_CONTROL_CHARACTERS = Rule(
     name="text_without_control_characters",
     description="商号・所在地などの文字列項目に制御文字 (NUL 等) を含まないこと",
-    violation=" OR ".join(f"regexp_matches({c}, '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]')" for c in _TEXT_FIELDS),
+    violation=f"regexp_matches({_JOINED_TEXT}, '{CONTROL_CHARACTERS}')",
 )
 
 #: 商号 is at most 150 characters (formats §1.2); no published name or address comes near 1,000.

@@ -82,3 +82,27 @@ def test_each_rule_catches_its_violation(
     rows = _failing(parquet, _by_name(rule), mutation)
     assert sorted(r["_source_row"] for r in rows) == expected_rows
     assert all("_dup_count" not in r and "_seq_count" not in r for r in rows)
+
+
+_TEXT_FIELDS = ("name", "furigana", "en_name", "prefecture_name", "city_name", "street_number", "address_outside",
+                "en_prefecture_name", "en_city_name", "en_address_outside", "change_cause")
+
+
+@pytest.mark.parametrize("field", _TEXT_FIELDS)
+@pytest.mark.parametrize("code", [0, 1, 8, 11, 12, 14, 31, 127])
+def test_a_control_character_in_any_text_field_is_found_in_the_joined_text(
+    staged: dict[str, Path], field: str, code: int,
+) -> None:
+    parquet = staged["00_zenkoku_all_20261030.zip"]
+    mutation = f"UPDATE staged SET {field} = coalesce({field}, '') || 'ア' || chr({code}) WHERE _source_row = 4"
+    rows = _failing(parquet, _by_name("text_without_control_characters"), mutation)
+    assert [r["_source_row"] for r in rows] == [4]
+
+
+@pytest.mark.parametrize("code", [9, 10, 13, 32, 128, 0x3000])
+def test_tab_line_ends_and_other_characters_are_not_control_characters(staged: dict[str, Path], code: int) -> None:
+    parquet = staged["00_zenkoku_all_20261030.zip"]
+    # every field set (the join puts a tab between them), plus the character in two of them
+    mutation = ("UPDATE staged SET " + ", ".join(f"{f} = 'x' || chr({code}) || 'y'" for f in _TEXT_FIELDS)
+                + " WHERE _source_row = 4")
+    assert _failing(parquet, _by_name("text_without_control_characters"), mutation) == []

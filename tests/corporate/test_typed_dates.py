@@ -66,3 +66,58 @@ def _raw(path: Path) -> RawObject:
     data = path.read_bytes()
     return RawObject(sha256=hashlib.sha256(data).hexdigest(), path=path, bytes=len(data), original_name=path.name,
                      source="test", received_at="2026-11-30T00:00:00+00:00", new=True)
+
+
+def _outcome_typed(parquet: Path) -> list[tuple]:
+    report = validate(corporate.STAGED_EVENTS, parquet, corporate.STAGED_RULES, source_file="f.csv",
+                      view=corporate.STAGED_TYPED, detail_view=corporate.STAGED_TEXT)
+    return [(r.name, r.success, r.unexpected_count, [(s["row"], s["value"]) for s in r.samples])
+            for r in report.results]
+
+
+@pytest.mark.parametrize("name", ["00_zenkoku_all_20261030.zip", "diff_20261102.zip", "broken/diff_20261106.zip"])
+def test_the_typed_view_with_text_details_gives_the_text_views_results(samples: Path, tmp_path: Path,
+                                                                        name: str) -> None:
+    parquet = tmp_path / "staged.parquet"
+    stage_corporate_file(samples / name, parquet)
+    assert _outcome_typed(parquet) == _outcome(parquet, corporate.STAGED_TEXT)
+
+
+def _with_duplicate_sequence_number(samples: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The 差分 sample rewritten as CSV with record 2 numbered 1 (canonical text, so the file stays typed)."""
+    good = tmp_path / "good.parquet"
+    stage_corporate_file(samples / "diff_20261102.zip", good)
+    rows = duckdb.connect().execute(
+        f"SELECT * FROM ({corporate.STAGED_TEXT.replace('{source}', f'read_parquet({str(good)!r})')})"
+        " ORDER BY _source_row").fetchall()
+    lines = []
+    for i, row in enumerate(rows):
+        values = ["" if v is None else str(v) for v in row[:30]]
+        if i == 1:
+            values[0] = "1"
+        lines.append(",".join(f'"{v}"' for v in values))
+    csv = tmp_path / "diff_20261198.csv"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    staged = tmp_path / "dup.parquet"
+    stage_corporate_file(csv, staged)
+    return csv, staged
+
+
+def test_a_failing_check_on_the_typed_view_reports_the_received_text(samples: Path, tmp_path: Path) -> None:
+    csv, staged = _with_duplicate_sequence_number(samples, tmp_path)
+    assert not has_noncanonical_text(staged)
+    (tmp_path / "work").mkdir()
+    item = corporate.stage(_raw(csv), tmp_path / "work", "load-1", kind="diff")
+    dataset = item.datasets[0]
+    assert (dataset.view, dataset.detail_view) == (corporate.STAGED_TYPED, corporate.STAGED_TEXT)
+    typed = validate(corporate.STAGED_EVENTS, staged, corporate.STAGED_RULES, source_file=csv.name,
+                     view=dataset.view, detail_view=dataset.detail_view)
+    text = validate(corporate.STAGED_EVENTS, staged, corporate.STAGED_RULES, source_file=csv.name,
+                    view=corporate.STAGED_TEXT)
+    assert not typed.success and typed.to_dict() == text.to_dict()
+    unique = typed.result("sequence_number_unique")
+    assert [(s["row"], s["value"]) for s in unique.samples] == [(1, "1"), (2, "1")]
+    # without the text details the same check would report the stored number
+    bare = validate(corporate.STAGED_EVENTS, staged, corporate.STAGED_RULES, source_file=csv.name,
+                    view=corporate.STAGED_TYPED)
+    assert [(s["row"], s["value"]) for s in bare.result("sequence_number_unique").samples] == [(1, 1), (2, 1)]
