@@ -6,26 +6,22 @@ only ever infer the extra ``part_*`` column; the real, zero-padded ``prefecture_
 Spatial contracts are written as GeoParquet 1.0: the first geometry column becomes a DuckDB ``GEOMETRY`` and the
 spatial extension records the ``geo`` metadata; other geometry columns stay WKB (BLOB).
 
-Every file is in ``sort_by`` order. A partitioned dataset is sorted once by (partition columns, ``sort_by``) and
-streamed out of DuckDB as Arrow batches; each partition's rows arrive together and are written by a plain,
-order-preserving ``COPY`` into ``part_<column>=<value>/data_0.parquet`` (the value escaped as DuckDB's own
-``PARTITION_BY`` escapes it). DuckDB's ``COPY ... PARTITION_BY`` was used before: its parallel sink interleaves
-the sorted rows of different threads within a partition (a 2 M-row release had a dozen out-of-order seams), and
-it cost more than the sort (``docs/benchmarks.md``, Publish).
+Every file is in ``sort_by`` order. A partitioned dataset is sorted once by (partition values, ``sort_by``) into an
+uncompressed scratch Parquet file; each partition is then written from its own row groups of that file by a
+plain, order-preserving ``COPY`` into ``part_<column>=<value>/data_0.parquet`` (the value escaped as DuckDB's own
+``PARTITION_BY`` escapes it). DuckDB keeps the memory in bounds throughout (it spills the sort). DuckDB's own
+``COPY ... PARTITION_BY`` of the sorted rows was used before: its parallel sink interleaves the rows of its
+threads within a partition (a 2 M-row release had a dozen out-of-order seams; ``docs/benchmarks.md``, Publish).
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 import urllib.parse
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kiban.duck import quote_ident, quote_literal
@@ -34,8 +30,10 @@ from schemas.contract import Contract
 PART_PREFIX = "part_"
 #: DuckDB's folder name for a NULL partition value
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
-OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
-BATCH_ROWS = 122880
+ROW_GROUP_ROWS = 122880
+OPTIONS = f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
+#: partitions written at once (each COPY of a partition is small; two keep both cores busy)
+PARALLEL_PARTITIONS = 2
 
 
 def partition_dir(column: str) -> str:
@@ -77,72 +75,45 @@ def partition_folder(columns: tuple[str, ...], values: tuple[str | None, ...]) -
                     for c, v in zip(columns, values, strict=True))
 
 
-def _partition_runs(batch: pa.RecordBatch, keys: list[str]) -> Iterator[tuple[tuple[str | None, ...], int, int]]:
-    """``(values, offset, length)`` of each run of equal partition values in a batch sorted by them."""
-    ends: set[int] = set()
-    for k in keys:
-        ends.update(pc.run_end_encode(batch.column(k)).run_ends.to_pylist())
-    start = 0
-    for end in sorted(ends):
-        yield tuple(batch.column(k)[start].as_py() for k in keys), start, end - start
-        start = end
-
-
 def _write_partitions(con: duckdb.DuckDBPyConnection, contract: Contract, source: str, available: set[str],
                       target: Path) -> None:
-    """One sort, then one order-preserving ``COPY`` per partition, on a second thread while the next is read."""
+    """One sort into an uncompressed scratch file next to ``target``, then one order-preserving ``COPY`` per
+    partition reading only its row groups (the file is sorted by the partition values), two at a time."""
     keys = [f"_kiban_part_{i}" for i in range(len(contract.partition_by))]
     raw = ", ".join(quote_ident(c.name) if c.name in available else f"CAST(NULL AS {c.duckdb_type}) AS "
                     f"{quote_ident(c.name)}" for c in contract.columns)
     parts = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR) AS {k}" for c, k in zip(contract.partition_by, keys,
                                                                                  strict=True))
     order = ", ".join([*keys, *(quote_ident(c) for c in contract.sort_by)])  # each folder's rows in one run
-    reader = con.execute(f"SELECT {raw}, {parts} FROM {quote_ident(source)} ORDER BY {order}"
-                         ).to_arrow_reader(BATCH_ROWS)
-    final = select_list(contract, {c.name for c in contract.columns})  # the geometry as GEOMETRY, from WKB
-    pending: queue.Queue[tuple[str, list[pa.RecordBatch]] | None] = queue.Queue(maxsize=1)
-    failed: list[BaseException] = []
-
-    def writer() -> None:
-        cur = con.cursor()
-        try:
-            while (item := pending.get()) is not None:
-                if failed:
-                    continue
-                folder, batches = item
-                (target / folder).mkdir(parents=True, exist_ok=True)
-                cur.register("_kiban_partition", pa.Table.from_batches(batches))
-                cur.execute(f"COPY (SELECT {final} FROM _kiban_partition) TO "
-                            f"{quote_literal(str(target / folder / 'data_0.parquet'))} ({OPTIONS})")
-                cur.unregister("_kiban_partition")
-        except BaseException as e:  # reported by the reading thread; keep draining so it never blocks
-            failed.append(e)
-            while pending.get() is not None:
-                pass
-        finally:
-            cur.close()
-
-    thread = threading.Thread(target=writer, name="kiban-release-writer", daemon=True)
-    thread.start()
+    scratch = target.parent / f".sorted-{target.name}.parquet"
     try:
-        current: tuple[str | None, ...] | None = None
-        batches: list[pa.RecordBatch] = []
-        for batch in reader:
-            for values, offset, length in _partition_runs(batch, keys):
-                if values != current and batches:
-                    pending.put((partition_folder(contract.partition_by, current), batches))
-                    batches = []
-                current = values
-                batches.append(batch.slice(offset, length).drop_columns(keys))
-            if failed:
-                break
-        if batches and not failed:
-            pending.put((partition_folder(contract.partition_by, current), batches))
+        con.execute(f"COPY (SELECT {raw}, {parts} FROM {quote_ident(source)} ORDER BY {order}) "
+                    f"TO {quote_literal(str(scratch))} (FORMAT parquet, COMPRESSION uncompressed, "
+                    f"ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
+        scan = f"read_parquet({quote_literal(str(scratch))})"
+        values = con.execute(f"SELECT DISTINCT {', '.join(keys)} FROM {scan}").fetchall()
+        final = select_list(contract, {c.name for c in contract.columns})  # the geometry as GEOMETRY, from WKB
+
+        def write(value: tuple[str | None, ...]) -> None:
+            folder = target / partition_folder(contract.partition_by, value)
+            folder.mkdir(parents=True, exist_ok=True)
+            # the value is bound (SET VARIABLE) and read back with getvariable(), which DuckDB folds into a
+            # constant while planning, so the scan prunes row groups by their statistics (a ``?`` does not)
+            where = " AND ".join(f"{k} IS NULL" if v is None else f"{k} = getvariable('kiban_part_{i}')"
+                                 for i, (k, v) in enumerate(zip(keys, value, strict=True)))
+            cur = con.cursor()
+            try:
+                for i, v in enumerate(value):
+                    cur.execute(f"SET VARIABLE kiban_part_{i} = ?", [v])
+                cur.execute(f"COPY (SELECT {final} FROM {scan} WHERE {where}) TO "
+                            f"{quote_literal(str(folder / 'data_0.parquet'))} ({OPTIONS})")
+            finally:
+                cur.close()
+
+        with ThreadPoolExecutor(max_workers=PARALLEL_PARTITIONS) as pool:
+            list(pool.map(write, values))
     finally:
-        pending.put(None)
-        thread.join()
-    if failed:
-        raise failed[0]
+        scratch.unlink(missing_ok=True)
 
 
 def write_dataset(con: duckdb.DuckDBPyConnection, contract: Contract, source: str, target: Path
