@@ -122,6 +122,13 @@ class IntakeQueue:
         out = [q for p in self.root.glob("sub_*.json") if (q := self.get(p.stem)) is not None]
         return sorted(out, key=lambda q: (q.received_at, q.submission_id))
 
+    def ids(self) -> set[str]:
+        """The ids of every queued submission (names only: cheap enough to look often)."""
+        if not self.root.exists():
+            return set()
+        return {name[:-5] for name in os.listdir(self.root)
+                if name.endswith(".json") and SUBMISSION_ID.fullmatch(name[:-5])}
+
     def attempt(self, items: list[Queued]) -> None:
         """Count one more processing attempt for each (written before the batch runs)."""
         for item in items:
