@@ -74,8 +74,10 @@ class IntakeService:
         self._work: queue.Queue[Ticket] = queue.Queue()
         self._tickets: dict[str, Ticket] = {}
         self._finished: OrderedDict[str, Ticket] = OrderedDict()
+        self._waiting_sha: dict[str, dict[str, None]] = {}  # sha256 -> ids of waiting tickets with that content
         self._tickets_lock = threading.Lock()
-        self.scan_interval = 0.1  # seconds between looks at the queue folder for other processes' records
+        self.follow_interval = 0.5  # seconds between a follower's looks at the queue folder
+        self.scan_interval = 0.5  # seconds between looks at the queue folder for other processes' records
         self._last_scan = 0.0
         self._writer_fd: int | None = None
         #: this process stores (holds the writer lock; always true in the cluster profile)
@@ -140,7 +142,7 @@ class IntakeService:
         """Not the writer: settle this process's tickets once their records leave the queue (stored by the
         writer); take the writer lock over when its holder is gone."""
         tries = 0
-        while not self._stop.wait(self.poll):
+        while not self._stop.wait(self.follow_interval):
             try:
                 with self._tickets_lock:
                     open_ids = list(self._tickets)
@@ -160,7 +162,7 @@ class IntakeService:
     def _settle(self, submission_id: str) -> None:
         """A submission stored elsewhere (another process, before a restart): its ticket is done, no result."""
         with self._tickets_lock:
-            t = self._tickets.pop(submission_id, None)
+            t = self._untrack(submission_id)
         if t is not None:
             t.done.set()
 
@@ -187,6 +189,7 @@ class IntakeService:
                 return ticket
             ticket = ticket or Ticket(q)
             self._tickets[q.submission_id] = ticket
+            self._waiting_sha.setdefault(q.sha256, {})[q.submission_id] = None
         if self.writing:
             self._work.put(ticket)
         return ticket
@@ -202,10 +205,18 @@ class IntakeService:
         """The id of earlier content equal to ``q``'s: loaded before, or waiting in this service."""
         if q.sha256 in self.loaded:
             return self.loaded[q.sha256]
-        for t in list(self._tickets.values()):
-            if t.queued.sha256 == q.sha256 and t.queued.submission_id != q.submission_id:
-                return t.queued.submission_id
-        return None
+        with self._tickets_lock:  # an index, not a walk over every waiting ticket (a backlog is 10,000s)
+            return next((sid for sid in self._waiting_sha.get(q.sha256, ()) if sid != q.submission_id), None)
+
+    def _untrack(self, submission_id: str) -> Ticket | None:
+        """Forget a waiting ticket (the caller holds ``_tickets_lock``)."""
+        t = self._tickets.pop(submission_id, None)
+        if t is not None:
+            same = self._waiting_sha.get(t.queued.sha256, {})
+            same.pop(submission_id, None)
+            if not same:
+                self._waiting_sha.pop(t.queued.sha256, None)
+        return t
 
     def idle(self) -> bool:
         if not self.writing:  # every submission accepted here was stored by the writer process
@@ -289,7 +300,8 @@ class IntakeService:
         if not open_ids:
             return
         for sid in open_ids - self.queue.waiting(sorted(open_ids)):
-            t = self._tickets.pop(sid, None)
+            with self._tickets_lock:
+                t = self._untrack(sid)
             if t is not None:
                 t.done.set()
 
@@ -346,7 +358,7 @@ class IntakeService:
         for t, r in zip(tickets, results, strict=True):
             t.result = r
             with self._tickets_lock:
-                self._tickets.pop(t.queued.submission_id, None)
+                self._untrack(t.queued.submission_id)
                 self._finished[t.queued.submission_id] = t
                 while len(self._finished) > _FINISHED:
                     self._finished.popitem(last=False)

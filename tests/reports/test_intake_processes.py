@@ -84,7 +84,7 @@ def test_when_the_writer_stops_another_process_takes_over_and_stores_what_was_le
 
     writer = IntakeService(home).start()
     follower = IntakeService(home).start()
-    follower.poll = 0.05
+    follower.follow_interval = 0.05
     try:
         writer.stop()  # the writer process is gone (its lock released with its file)
         q, t = _queue(follower, damage())
