@@ -57,6 +57,7 @@ class Ticket:
     queued: Queued
     done: threading.Event = field(default_factory=threading.Event)
     result: LoadResult | None = None
+    dispatched: bool = False  # handed to this process's writer (a follower's tickets are not, until it takes over)
 
 
 class IntakeService:
@@ -125,12 +126,18 @@ class IntakeService:
         stored = {r["load_id"] for r in ledger.rows(self.paths, [q.submission_id for q in pending])}
         if stored:
             self.queue.done(sorted(stored))
-        self.writing = True
+        self.writing = True  # from here every hand-in goes to the writer; earlier ones are found by _adopt
         for q in pending:
             if q.submission_id in stored:
                 self._settle(q.submission_id)
             else:
-                self._enqueue(q, requeue=True)
+                self._enqueue(q)
+        on_disk = self.queue.ids() if not self.shared else None
+        with self._tickets_lock:  # a follower's tickets whose records the old writer already stored
+            gone = [] if on_disk is None else [
+                sid for sid, t in self._tickets.items() if not t.dispatched and sid not in on_disk]
+        for sid in gone:
+            self._settle(sid)
         threads = [threading.Thread(target=self._run, name="kiban-intake-writer", daemon=True)]
         if self.watch_landing:
             threads.append(threading.Thread(target=self._watch, name="kiban-landing-watcher", daemon=True))
@@ -180,18 +187,18 @@ class IntakeService:
             self.writing = False
 
     # -- submissions -------------------------------------------------------------------------------------------
-    def _enqueue(self, q: Queued, *, requeue: bool = False) -> Ticket:
-        """The ticket of ``q`` (one per submission id, however often it is handed in); given to the writer when
-        this process writes. ``requeue``: an open ticket of this process goes to the writer too (taking over)."""
+    def _enqueue(self, q: Queued) -> Ticket:
+        """The ticket of ``q`` (one per submission id, however often it is handed in), given to the writer once
+        when this process writes (a follower's open tickets are given when it takes over, or found by ``_adopt``)."""
         with self._tickets_lock:
             ticket = self._tickets.get(q.submission_id) or self._finished.get(q.submission_id)
-            if ticket is not None and not (requeue and not ticket.done.is_set()):
+            if ticket is None:
+                ticket = self._tickets[q.submission_id] = Ticket(q)
+                self._waiting_sha.setdefault(q.sha256, {})[q.submission_id] = None
+            if ticket.done.is_set() or ticket.dispatched or not self.writing:
                 return ticket
-            ticket = ticket or Ticket(q)
-            self._tickets[q.submission_id] = ticket
-            self._waiting_sha.setdefault(q.sha256, {})[q.submission_id] = None
-        if self.writing:
-            self._work.put(ticket)
+            ticket.dispatched = True
+        self._work.put(ticket)
         return ticket
 
     def submit(self, q: Queued) -> Ticket:
@@ -250,8 +257,9 @@ class IntakeService:
             return
         self._last_scan = now
         with self._tickets_lock:
-            known = set(self._tickets) | set(self._finished)
-        found = [q for sid in self.queue.ids() - known if (q := self.queue.get(sid)) is not None]
+            known = {sid for sid, t in self._tickets.items() if t.dispatched} | set(self._finished)
+            mine = {sid: t.queued for sid, t in self._tickets.items() if not t.dispatched}
+        found = [q for sid in self.queue.ids() - known if (q := mine.get(sid) or self.queue.get(sid)) is not None]
         for q in sorted(found, key=lambda q: (q.received_at, q.submission_id)):
             self._enqueue(q)
 

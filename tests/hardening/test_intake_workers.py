@@ -101,7 +101,7 @@ def test_killing_the_storing_process_loses_no_accepted_submission(home):
         assert len(accepted) == 80
         new_writer = _wait(lambda: (p := _lock_holder(lock)) and p != writer and p, 60, "another writer")
         assert new_writer != writer
-        _wait(lambda: not IntakeQueue(home).ids(), 180, "an empty queue")
+        _wait(lambda: not IntakeQueue(home).ids(), 600, "an empty queue")  # a cold writer under load
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)

@@ -115,3 +115,24 @@ def test_a_record_the_writer_found_on_disk_before_it_was_handed_in_is_stored_onc
         assert _ledger(home, [q.submission_id]) == [(q.submission_id, "loaded")]
     finally:
         service.stop()
+
+
+def test_a_ticket_handed_in_while_following_is_given_to_the_writer_after_the_take_over(home):
+    """The race the SIGKILL test found: a request handed its record in while this process still followed, after
+    the take-over listed the queue; the writer's look at the folder must give it to the writer, not skip it."""
+    from kiban.intake.service import IntakeService
+
+    writer = IntakeService(home).start()
+    follower = IntakeService(home)
+    follower.follow_interval = 3600  # it does not try the lock on its own during the test
+    follower.start()
+    writer.stop()  # nobody stores: the record stays on disk
+    try:
+        q, t = _queue(follower, damage())
+        assert not t.dispatched and follower._work.empty()  # a follower keeps it for the writer process
+        follower.writing = True  # as if the take-over's listing had missed it
+        follower._last_scan = 0.0
+        follower._adopt()
+        assert t.dispatched and follower._work.get_nowait() is t
+    finally:
+        follower._stop.set()
