@@ -2,6 +2,7 @@
 
 Layout: ``raw/sha256/<aa>/<sha256>`` holds the bytes; ``<sha256>.json`` beside it lists every receipt
 (original file name, source URL, received_at). Storing the same bytes twice keeps one copy and adds a receipt.
+New content is fsync'd (file and folder) before ``put_*`` returns: the intake answers 202 only after that.
 """
 
 from __future__ import annotations
@@ -45,6 +46,18 @@ def safe_name(name: str) -> str:
     return base or "unnamed"
 
 
+def _fsync_file(path: str | Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    _fsync_file(folder)  # the new name in its folder survives a power loss
+
+
 #: One receipts update at a time in this process (threads of ``kiban serve``); ``.receipts.lock`` for processes.
 _RECEIPTS = threading.Lock()
 
@@ -68,8 +81,10 @@ class RawArchive:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
             os.close(fd)
             shutil.copyfile(path, tmp)
+            _fsync_file(tmp)
             os.chmod(tmp, 0o444)
             os.replace(tmp, target)
+            _fsync_dir(target.parent)
         return self._receipt(digest, target, original_name or path.name, source or str(path), new)
 
     def put_bytes(self, data: bytes, *, original_name: str, source: str) -> RawObject:
@@ -81,8 +96,11 @@ class RawArchive:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
+                f.flush()
+                os.fsync(f.fileno())  # durable before anyone is told it was received (a 202, a removed landing file)
             os.chmod(tmp, 0o444)
             os.replace(tmp, target)
+            _fsync_dir(target.parent)
         return self._receipt(digest, target, original_name, source, new)
 
     def _receipt(self, digest: str, target: Path, original_name: str, source: str, new: bool) -> RawObject:

@@ -292,9 +292,13 @@ def demo(paths, quiet: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes serving this port (each accepts reports; one of them stores them).")
 @click.pass_obj
-def serve(paths, host: str, port: int) -> None:
+def serve(paths, host: str, port: int, workers: int) -> None:
     """Serve the HTTP API and status page (read-only data; report intake)."""
+    import os
+
     import uvicorn
 
     from kiban.serve.app import create_app
@@ -303,7 +307,12 @@ def serve(paths, host: str, port: int) -> None:
         app = create_app(paths)
     except ValueError as e:  # a bad configuration (e.g. KIBAN_OIDC_*): name it, serve nothing
         raise click.ClickException(str(e)) from e
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+        return
+    os.environ["KIBAN_HOME"] = str(paths.home)  # the workers build the same app (kiban.serve.app:app_from_env)
+    uvicorn.run("kiban.serve.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="info")
 
 
 @main.command()

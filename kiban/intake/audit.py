@@ -135,17 +135,22 @@ class AuditLog:
         size = path.stat().st_size
         if path == self._head.path and size == self._head.size:
             return self._head, False
-        with open(path, "rb") as f:
-            f.seek(max(0, size - (1 << 20)))
-            tail = f.read()
-        torn = bool(tail) and not tail.endswith(b"\n")
-        for raw in reversed(tail.splitlines()):
-            try:
-                rec = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(rec, dict) and isinstance(rec.get("seq"), int) and isinstance(rec.get("hash"), str):
-                return _Head(path, size if not torn else -1, rec["seq"], rec["hash"]), torn
+        torn = False
+        for span in (1 << 16, 1 << 20):  # the last 64 KiB hold the last record (another process's append)
+            with open(path, "rb") as f:
+                f.seek(max(0, size - span))
+                tail = f.read(span)
+            torn = bool(tail) and not tail.endswith(b"\n")
+            lines = tail.splitlines()
+            for raw in reversed(lines[1:] if size > span else lines):  # a cut first line is no record
+                try:
+                    rec = json.loads(raw)
+                except ValueError:
+                    continue
+                if isinstance(rec, dict) and isinstance(rec.get("seq"), int) and isinstance(rec.get("hash"), str):
+                    return _Head(path, size if not torn else -1, rec["seq"], rec["hash"]), torn
+            if size <= span:
+                break
         older = [p for p in _files(self.root) if p.name < path.name]
         head, _ = self._read_head(older[-1]) if older else (_Head(), False)
         return _Head(path, -1, head.seq, head.hash), torn

@@ -74,7 +74,7 @@ class IntakeQueue:
             raise ValueError(f"not a submission id: {submission_id!r}")
         return self.root / f"{submission_id}.json"
 
-    def _write(self, item: Queued) -> None:
+    def _write(self, item: Queued, *, sync_dir: bool = True) -> None:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         target = self._path(item.submission_id)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
@@ -84,7 +84,8 @@ class IntakeQueue:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
-        _fsync_dir(self.root)
+        if sync_dir:
+            _fsync_dir(self.root)
 
     def put_bytes(self, data: bytes, name: str, *, channel: str, submitted_by: Mapping[str, Any] | None,
                   received_at: datetime | None = None) -> Queued:
@@ -122,11 +123,20 @@ class IntakeQueue:
         out = [q for p in self.root.glob("sub_*.json") if (q := self.get(p.stem)) is not None]
         return sorted(out, key=lambda q: (q.received_at, q.submission_id))
 
+    def ids(self) -> set[str]:
+        """The ids of every queued submission (names only: cheap enough to look often)."""
+        if not self.root.exists():
+            return set()
+        return {name[:-5] for name in os.listdir(self.root)
+                if name.endswith(".json") and SUBMISSION_ID.fullmatch(name[:-5])}
+
     def attempt(self, items: list[Queued]) -> None:
         """Count one more processing attempt for each (written before the batch runs)."""
         for item in items:
             item.attempts += 1
-            self._write(item)
+            self._write(item, sync_dir=False)  # each file fsync'd; the folder once for the batch
+        if items:
+            _fsync_dir(self.root)
 
     def done(self, submission_ids: list[str]) -> None:
         for sid in submission_ids:

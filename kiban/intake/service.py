@@ -10,6 +10,13 @@ Started by the HTTP app's lifespan (or ``kiban intake``), it first recovers what
 did not store. A submission already in the ledger (killed after the commit) is only dequeued; one that failed
 ``POISON_ALONE`` times is retried alone; one that failed ``POISON_LIMIT`` times is quarantined unprocessed.
 
+Several intake processes on one machine (``kiban serve --workers N``, the file queue): every process accepts --
+archives, queues durably, answers -- but only one stores: the one holding the writer lock
+(``KIBAN_HOME/intake/writer.lock``, an ``flock`` released when its holder dies). The writer also takes the queue
+records the other processes wrote (it lists the queue folder between batches); the others settle their tickets
+when their submission's record leaves the queue, and take the lock over (recovering the queue) if the writer
+dies. Their immediate ``duplicate`` answer knows only content loaded before they started (the load decides).
+
 In the cluster profile the queue is shared by every replica (:mod:`kiban.intake.pgqueue`): the writer claims
 waiting submissions -- its own first, then any other replica's -- so a submission accepted by one replica may
 be stored by another, and nothing one replica needs lives only in another. A ``?wait=true`` request whose
@@ -18,11 +25,13 @@ submission another replica stored is answered without the final status (the rece
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import queue
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +47,7 @@ log = logging.getLogger(__name__)
 
 POISON_ALONE = 2
 POISON_LIMIT = 4
+_FINISHED = 10_000  # tickets of stored submissions kept for a late submit() of the same record (bounded)
 
 
 @dataclass
@@ -47,6 +57,7 @@ class Ticket:
     queued: Queued
     done: threading.Event = field(default_factory=threading.Event)
     result: LoadResult | None = None
+    dispatched: bool = False  # handed to this process's writer (a follower's tickets are not, until it takes over)
 
 
 class IntakeService:
@@ -63,6 +74,15 @@ class IntakeService:
         self._source_factory = source_factory
         self._work: queue.Queue[Ticket] = queue.Queue()
         self._tickets: dict[str, Ticket] = {}
+        self._finished: OrderedDict[str, Ticket] = OrderedDict()
+        self._waiting_sha: dict[str, dict[str, None]] = {}  # sha256 -> ids of waiting tickets with that content
+        self._tickets_lock = threading.Lock()
+        self.follow_interval = 0.5  # seconds between a follower's looks at the queue folder
+        self.scan_interval = 0.5  # seconds between looks at the queue folder for other processes' records
+        self._last_scan = 0.0
+        self._writer_fd: int | None = None
+        #: this process stores (holds the writer lock; always true in the cluster profile)
+        self.writing = self.shared
         self._busy = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -73,9 +93,32 @@ class IntakeService:
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     def start(self) -> IntakeService:
-        """Recover what was queued before (a crash, a restart), then start the writer (and landing watcher)."""
+        """Recover what was queued before (a crash, a restart), then start the writer (and landing watcher) --
+        or, when another process holds the writer lock, follow it until it stores what this one accepted."""
         if self._threads:
             return self
+        self._stop.clear()
+        if self.shared or self._take_writer_lock():
+            self._start_writing()
+        else:
+            self._threads = [threading.Thread(target=self._follow, name="kiban-intake-follower", daemon=True)]
+            self._threads[0].start()
+        return self
+
+    def _take_writer_lock(self) -> bool:
+        """The writer lock of this KIBAN_HOME (file queue): held for the life of the process, or not taken."""
+        folder = self.paths.home / "intake"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(folder / "writer.lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._writer_fd = fd
+        return True
+
+    def _start_writing(self) -> None:
         # content loaded before (the immediate duplicate answer; in the cluster profile another replica's loads
         # are found by the load itself, which records the duplicate)
         self.loaded = ledger.processed(self.paths, "reports", ("loaded",))
@@ -83,16 +126,52 @@ class IntakeService:
         stored = {r["load_id"] for r in ledger.rows(self.paths, [q.submission_id for q in pending])}
         if stored:
             self.queue.done(sorted(stored))
+        self.writing = True  # from here every hand-in goes to the writer; earlier ones are found by _adopt
         for q in pending:
-            if q.submission_id not in stored:
+            if q.submission_id in stored:
+                self._settle(q.submission_id)
+            else:
                 self._enqueue(q)
-        self._stop.clear()
-        self._threads = [threading.Thread(target=self._run, name="kiban-intake-writer", daemon=True)]
+        on_disk = self.queue.ids() if not self.shared else None
+        with self._tickets_lock:  # a follower's tickets whose records the old writer already stored
+            gone = [] if on_disk is None else [
+                sid for sid, t in self._tickets.items() if not t.dispatched and sid not in on_disk]
+        for sid in gone:
+            self._settle(sid)
+        threads = [threading.Thread(target=self._run, name="kiban-intake-writer", daemon=True)]
         if self.watch_landing:
-            self._threads.append(threading.Thread(target=self._watch, name="kiban-landing-watcher", daemon=True))
-        for t in self._threads:
+            threads.append(threading.Thread(target=self._watch, name="kiban-landing-watcher", daemon=True))
+        self._threads.extend(threads)
+        for t in threads:
             t.start()
-        return self
+
+    def _follow(self) -> None:
+        """Not the writer: settle this process's tickets once their records leave the queue (stored by the
+        writer); take the writer lock over when its holder is gone."""
+        tries = 0
+        while not self._stop.wait(self.follow_interval):
+            try:
+                with self._tickets_lock:
+                    open_ids = list(self._tickets)
+                if open_ids:
+                    waiting = self.queue.ids()
+                    for sid in open_ids:
+                        if sid not in waiting:
+                            self._settle(sid)
+                tries += 1
+                if tries % 5 == 0 and self._take_writer_lock():
+                    log.warning("the intake writer is gone: this process (%d) stores from now on", os.getpid())
+                    self._start_writing()
+                    return
+            except Exception:  # noqa: BLE001 - following must go on; the submissions are on disk
+                log.exception("following the intake writer failed")
+
+    def _settle(self, submission_id: str) -> None:
+        """A submission stored elsewhere (another process, before a restart): its ticket is done, no result."""
+        with self._tickets_lock:
+            t = self._untrack(submission_id)
+        if t is not None:
+            t.done.set()
 
     def stop(self, timeout: float = 30.0) -> None:
         self.flush(timeout)
@@ -102,31 +181,53 @@ class IntakeService:
         self._threads = []
         if self.shared:
             self.queue.close()
+        if self._writer_fd is not None:
+            os.close(self._writer_fd)  # releases the writer lock
+            self._writer_fd = None
+            self.writing = False
 
     # -- submissions -------------------------------------------------------------------------------------------
     def _enqueue(self, q: Queued) -> Ticket:
-        ticket = Ticket(q)
-        self._tickets[q.submission_id] = ticket
+        """The ticket of ``q`` (one per submission id, however often it is handed in), given to the writer once
+        when this process writes (a follower's open tickets are given when it takes over, or found by ``_adopt``)."""
+        with self._tickets_lock:
+            ticket = self._tickets.get(q.submission_id) or self._finished.get(q.submission_id)
+            if ticket is None:
+                ticket = self._tickets[q.submission_id] = Ticket(q)
+                self._waiting_sha.setdefault(q.sha256, {})[q.submission_id] = None
+            if ticket.done.is_set() or ticket.dispatched or not self.writing:
+                return ticket
+            ticket.dispatched = True
         self._work.put(ticket)
         return ticket
 
     def submit(self, q: Queued) -> Ticket:
-        """Hand a durably queued submission to the writer."""
+        """Hand a durably queued submission to the writer (this process's, or the writer process's by the queue)."""
         return self._enqueue(q)
 
     def ticket(self, submission_id: str) -> Ticket | None:
-        return self._tickets.get(submission_id)
+        return self._tickets.get(submission_id) or self._finished.get(submission_id)
 
     def duplicate_of(self, q: Queued) -> str | None:
         """The id of earlier content equal to ``q``'s: loaded before, or waiting in this service."""
         if q.sha256 in self.loaded:
             return self.loaded[q.sha256]
-        for t in list(self._tickets.values()):
-            if t.queued.sha256 == q.sha256 and t.queued.submission_id != q.submission_id:
-                return t.queued.submission_id
-        return None
+        with self._tickets_lock:  # an index, not a walk over every waiting ticket (a backlog is 10,000s)
+            return next((sid for sid in self._waiting_sha.get(q.sha256, ()) if sid != q.submission_id), None)
+
+    def _untrack(self, submission_id: str) -> Ticket | None:
+        """Forget a waiting ticket (the caller holds ``_tickets_lock``)."""
+        t = self._tickets.pop(submission_id, None)
+        if t is not None:
+            same = self._waiting_sha.get(t.queued.sha256, {})
+            same.pop(submission_id, None)
+            if not same:
+                self._waiting_sha.pop(t.queued.sha256, None)
+        return t
 
     def idle(self) -> bool:
+        if not self.writing:  # every submission accepted here was stored by the writer process
+            return not self._tickets
         if self.shared:  # every submission accepted here is stored (here or by another replica)
             return self._work.empty() and not self._busy.is_set() and not self._tickets
         return self._work.empty() and not self._busy.is_set()
@@ -148,13 +249,29 @@ class IntakeService:
 
         return reports_source()
 
+    def _adopt(self) -> None:
+        """Queue records written by the other intake processes of this home (oldest first), at most every
+        ``scan_interval`` seconds. Runs in the writer thread, so a record being stored is always in ``_tickets``."""
+        now = time.monotonic()
+        if now - self._last_scan < self.scan_interval:
+            return
+        self._last_scan = now
+        with self._tickets_lock:
+            known = {sid for sid, t in self._tickets.items() if t.dispatched} | set(self._finished)
+            mine = {sid: t.queued for sid, t in self._tickets.items() if not t.dispatched}
+        found = [q for sid in self.queue.ids() - known if (q := mine.get(sid) or self.queue.get(sid)) is not None]
+        for q in sorted(found, key=lambda q: (q.received_at, q.submission_id)):
+            self._enqueue(q)
+
     def _drain(self) -> list[Ticket]:
+        self._adopt()
         try:
-            first = self._work.get(timeout=0.2)
+            first = self._work.get(timeout=self.scan_interval)
         except queue.Empty:
             return []
         self._busy.set()
         time.sleep(self.linger)
+        self._adopt()
         tickets = [first]
         while len(tickets) < self.max_batch:
             try:
@@ -191,7 +308,8 @@ class IntakeService:
         if not open_ids:
             return
         for sid in open_ids - self.queue.waiting(sorted(open_ids)):
-            t = self._tickets.pop(sid, None)
+            with self._tickets_lock:
+                t = self._untrack(sid)
             if t is not None:
                 t.done.set()
 
@@ -247,8 +365,12 @@ class IntakeService:
                 self.loaded.setdefault(r.sha256, r.load_id)
         for t, r in zip(tickets, results, strict=True):
             t.result = r
+            with self._tickets_lock:
+                self._untrack(t.queued.submission_id)
+                self._finished[t.queued.submission_id] = t
+                while len(self._finished) > _FINISHED:
+                    self._finished.popitem(last=False)
             t.done.set()
-            self._tickets.pop(t.queued.submission_id, None)
         if self.on_commit is not None:
             try:
                 self.on_commit(list(results))

@@ -83,3 +83,10 @@ def create_app(paths: Paths, *, intake_options: dict | None = None, limits: Limi
     app.state.paths = paths
     attach(app, paths).before_compute = charge  # the app's own indicator service (cache, reader): app state
     return app
+
+
+def app_from_env() -> Starlette:
+    """The app of ``KIBAN_HOME`` (``kiban serve --workers N``: each worker process builds its own)."""
+    from kiban.config import paths as resolve_paths
+
+    return create_app(resolve_paths())
