@@ -45,12 +45,16 @@ _VERSION_TABLES = (*reference.ABR_TABLES, "municipalities")
 
 
 def abr_version(writer: LakeWriter) -> str:
-    """Fingerprint of the ABR and master data files in the lake (changes whenever one of them is reloaded)."""
+    """Fingerprint of the ABR and master data files in the lake (changes whenever one of them is reloaded).
+
+    Built from the files' names, which DuckLake makes unique, not their paths: a copied or moved KIBAN_HOME
+    keeps its fingerprint, so its next refresh does not match the whole country again."""
     files = []
     for t in _VERSION_TABLES:
         if writer.table_exists(t):
             files += [f"{t}:{r[0]}:{r[1]}" for r in writer.con.execute(
-                "SELECT data_file, delete_file FROM ducklake_list_files(?, ?)", [LAKE, t]).fetchall()]
+                "SELECT parse_filename(data_file), parse_filename(delete_file) FROM ducklake_list_files(?, ?)",
+                [LAKE, t]).fetchall()]
     row = writer.con.execute("SELECT md5(string_agg(f, ',' ORDER BY f)) FROM (SELECT unnest(?::VARCHAR[]) AS f)",
                              [files]).fetchone()
     return row[0] or "none"

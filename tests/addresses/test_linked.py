@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -305,3 +306,17 @@ def test_a_reference_cache_of_an_older_format_is_built_anew_not_read(lake, monke
         assert reference.load_or_build(w.con, cache, version) is False  # this format: not the older one's tables
         assert "jk" in {r[0] for r in w.con.execute("DESCRIBE ref_town").fetchall()}
         assert reference.load_or_build(w.con, cache, version) is True
+
+
+def test_a_copied_home_keeps_its_abr_fingerprint_and_refreshes_incrementally(lake, tmp_path):
+    paths, _, _ = lake
+    linked.refresh_corporations(paths)  # up to date with whatever the tests before changed
+    copy = resolve(tmp_path / "moved-home")
+    shutil.copytree(paths.home, copy.home, symlinks=True)
+    with Lake(paths).writer() as w:
+        here = linked.abr_version(w)
+    with Lake(copy).writer() as w:
+        there = linked.abr_version(w)
+    assert here == there
+    info = linked.refresh_corporations(copy)
+    assert info["mode"] == "incremental" and info["matched"] == 0
