@@ -63,8 +63,12 @@ class Ticket:
 class IntakeService:
     def __init__(self, paths: Paths, *, max_batch: int = 2000, linger: float = 0.05, watch_landing: bool = False,
                  landing_interval: float = 0.5, on_commit: Callable[[list[LoadResult]], None] | None = None,
-                 source_factory: Callable[[], Any] | None = None) -> None:
+                 source_factory: Callable[[], Any] | None = None, adopt_others: bool = False) -> None:
         self.paths = paths
+        #: the writer also stores the queue records other intake processes of this home wrote (``kiban serve
+        #: --workers N``); off for a single process, whose queue holds only its own records and those a one-shot
+        #: ``kiban intake`` is storing itself
+        self.adopt_others = adopt_others
         self.queue = intake_queue(paths)
         self.shared = getattr(self.queue, "shared", False)
         self.poll = 0.2  # seconds between looks at the shared queue when this replica has no work of its own
@@ -252,6 +256,8 @@ class IntakeService:
     def _adopt(self) -> None:
         """Queue records written by the other intake processes of this home (oldest first), at most every
         ``scan_interval`` seconds. Runs in the writer thread, so a record being stored is always in ``_tickets``."""
+        if not self.adopt_others:
+            return
         now = time.monotonic()
         if now - self._last_scan < self.scan_interval:
             return

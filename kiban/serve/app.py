@@ -89,4 +89,4 @@ def app_from_env() -> Starlette:
     """The app of ``KIBAN_HOME`` (``kiban serve --workers N``: each worker process builds its own)."""
     from kiban.config import paths as resolve_paths
 
-    return create_app(resolve_paths())
+    return create_app(resolve_paths(), intake_options={"adopt_others": True})

@@ -45,8 +45,8 @@ def _ledger(home, load_ids: list[str]) -> list[tuple]:
 def test_only_one_service_per_home_stores_and_it_stores_what_the_others_queued(home):
     from kiban.intake.service import IntakeService
 
-    writer = IntakeService(home).start()
-    follower = IntakeService(home).start()
+    writer = IntakeService(home, adopt_others=True).start()
+    follower = IntakeService(home, adopt_others=True).start()
     try:
         assert writer.writing and not follower.writing
         q1, t1 = _queue(follower, damage(seq=1))
@@ -67,8 +67,8 @@ def test_only_one_service_per_home_stores_and_it_stores_what_the_others_queued(h
 def test_the_identity_queued_by_another_process_is_checked_again_by_the_writer(home):
     from kiban.intake.service import IntakeService
 
-    writer = IntakeService(home).start()
-    follower = IntakeService(home).start()
+    writer = IntakeService(home, adopt_others=True).start()
+    follower = IntakeService(home, adopt_others=True).start()
     try:
         q, t = _queue(follower, damage(lg=YATSUSHIRO))  # 熊本市's identity reporting for 八代市
         assert t.done.wait(60)
@@ -82,8 +82,8 @@ def test_the_identity_queued_by_another_process_is_checked_again_by_the_writer(h
 def test_when_the_writer_stops_another_process_takes_over_and_stores_what_was_left(home):
     from kiban.intake.service import IntakeService
 
-    writer = IntakeService(home).start()
-    follower = IntakeService(home).start()
+    writer = IntakeService(home, adopt_others=True).start()
+    follower = IntakeService(home, adopt_others=True).start()
     follower.follow_interval = 0.05
     try:
         writer.stop()  # the writer process is gone (its lock released with its file)
@@ -99,7 +99,7 @@ def test_when_the_writer_stops_another_process_takes_over_and_stores_what_was_le
 def test_a_record_the_writer_found_on_disk_before_it_was_handed_in_is_stored_once(home):
     from kiban.intake.service import IntakeService
 
-    service = IntakeService(home).start()
+    service = IntakeService(home, adopt_others=True).start()
     try:
         q = service.queue.put_bytes(json.dumps(damage()).encode(), "submission.json", channel="api",
                                     submitted_by=IDENTITY, received_at=datetime.now(UTC))
@@ -122,8 +122,8 @@ def test_a_ticket_handed_in_while_following_is_given_to_the_writer_after_the_tak
     the take-over listed the queue; the writer's look at the folder must give it to the writer, not skip it."""
     from kiban.intake.service import IntakeService
 
-    writer = IntakeService(home).start()
-    follower = IntakeService(home)
+    writer = IntakeService(home, adopt_others=True).start()
+    follower = IntakeService(home, adopt_others=True)
     follower.follow_interval = 3600  # it does not try the lock on its own during the test
     follower.start()
     writer.stop()  # nobody stores: the record stays on disk
@@ -136,3 +136,24 @@ def test_a_ticket_handed_in_while_following_is_given_to_the_writer_after_the_tak
         assert t.dispatched and follower._work.get_nowait() is t
     finally:
         follower._stop.set()
+
+
+def test_a_single_process_leaves_records_it_did_not_accept_to_whoever_wrote_them(home):
+    """Without ``--workers`` the writer does not take other records from the queue folder: a one-shot ``kiban
+    intake`` stores what it queued itself, and two storers of one record in one home would race for the lake."""
+    from kiban.intake.queue import IntakeQueue
+    from kiban.intake.service import IntakeService
+
+    service = IntakeService(home).start()
+    try:
+        data = json.dumps(damage(), ensure_ascii=False).encode()
+        q = IntakeQueue(home).put_bytes(data, "submission.json", channel="landing", submitted_by=IDENTITY,
+                                        received_at=datetime.now(UTC))
+        service._last_scan = 0.0
+        service._adopt()
+        assert service.ticket(q.submission_id) is None and service._work.empty()
+        service.adopt_others = True  # what kiban serve --workers N sets
+        service._adopt()
+        assert service.ticket(q.submission_id) is not None
+    finally:
+        service.stop()
