@@ -34,6 +34,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kiban.config import Paths
@@ -65,10 +66,12 @@ class IntakeService:
                  landing_interval: float = 0.5, on_commit: Callable[[list[LoadResult]], None] | None = None,
                  source_factory: Callable[[], Any] | None = None, adopt_others: bool = False) -> None:
         self.paths = paths
-        #: the writer also stores the queue records other intake processes of this home wrote (``kiban serve
-        #: --workers N``); off for a single process, whose queue holds only its own records and those a one-shot
-        #: ``kiban intake`` is storing itself
+        #: the writer also stores the queue records other intake processes of this home wrote. It does so while a
+        #: follower is registered (``intake/followers/``; ``kiban serve --workers N``) or when this is set; never
+        #: otherwise, since the queue then holds only its own records and those a one-shot ``kiban intake`` is
+        #: storing itself (two storers of one record would race for the lake)
         self.adopt_others = adopt_others
+        self._follower_mark: Path | None = None
         self.queue = intake_queue(paths)
         self.shared = getattr(self.queue, "shared", False)
         self.poll = 0.2  # seconds between looks at the shared queue when this replica has no work of its own
@@ -105,9 +108,32 @@ class IntakeService:
         if self.shared or self._take_writer_lock():
             self._start_writing()
         else:
+            self._register_follower()
             self._threads = [threading.Thread(target=self._follow, name="kiban-intake-follower", daemon=True)]
             self._threads[0].start()
         return self
+
+    def _followers(self) -> Path:
+        return self.paths.home / "intake" / "followers"
+
+    def _register_follower(self) -> None:
+        """Tell the writer that this process accepts records it must take from the queue folder."""
+        folder = self._followers()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._follower_mark = folder / f"{os.getpid()}-{id(self):x}"
+        self._follower_mark.touch()
+
+    def _unregister_follower(self) -> None:
+        if self._follower_mark is not None:
+            self._follower_mark.unlink(missing_ok=True)
+            self._follower_mark = None
+
+    def _followers_present(self) -> bool:
+        try:
+            with os.scandir(self._followers()) as entries:
+                return any(True for _ in entries)
+        except FileNotFoundError:
+            return False
 
     def _take_writer_lock(self) -> bool:
         """The writer lock of this KIBAN_HOME (file queue): held for the life of the process, or not taken."""
@@ -165,6 +191,8 @@ class IntakeService:
                 tries += 1
                 if tries % 5 == 0 and self._take_writer_lock():
                     log.warning("the intake writer is gone: this process (%d) stores from now on", os.getpid())
+                    self._unregister_follower()
+                    self.adopt_others = True  # several processes serve this home: take what they queue
                     self._start_writing()
                     return
             except Exception:  # noqa: BLE001 - following must go on; the submissions are on disk
@@ -185,6 +213,7 @@ class IntakeService:
         self._threads = []
         if self.shared:
             self.queue.close()
+        self._unregister_follower()
         if self._writer_fd is not None:
             os.close(self._writer_fd)  # releases the writer lock
             self._writer_fd = None
@@ -256,12 +285,12 @@ class IntakeService:
     def _adopt(self) -> None:
         """Queue records written by the other intake processes of this home (oldest first), at most every
         ``scan_interval`` seconds. Runs in the writer thread, so a record being stored is always in ``_tickets``."""
-        if not self.adopt_others:
-            return
         now = time.monotonic()
         if now - self._last_scan < self.scan_interval:
             return
         self._last_scan = now
+        if not (self.adopt_others or self._followers_present()):
+            return
         with self._tickets_lock:
             known = {sid for sid, t in self._tickets.items() if t.dispatched} | set(self._finished)
             mine = {sid: t.queued for sid, t in self._tickets.items() if not t.dispatched}

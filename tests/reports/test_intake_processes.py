@@ -138,9 +138,10 @@ def test_a_ticket_handed_in_while_following_is_given_to_the_writer_after_the_tak
         follower._stop.set()
 
 
-def test_a_single_process_leaves_records_it_did_not_accept_to_whoever_wrote_them(home):
-    """Without ``--workers`` the writer does not take other records from the queue folder: a one-shot ``kiban
-    intake`` stores what it queued itself, and two storers of one record in one home would race for the lake."""
+def test_a_writer_without_followers_leaves_records_it_did_not_accept_to_whoever_wrote_them(home):
+    """With no follower registered the writer does not take other records from the queue folder: a one-shot
+    ``kiban intake`` stores what it queued itself, and two storers of one record would race for the lake. Once
+    another intake process follows, the writer takes them (it is the only one that stores)."""
     from kiban.intake.queue import IntakeQueue
     from kiban.intake.service import IntakeService
 
@@ -152,8 +153,14 @@ def test_a_single_process_leaves_records_it_did_not_accept_to_whoever_wrote_them
         service._last_scan = 0.0
         service._adopt()
         assert service.ticket(q.submission_id) is None and service._work.empty()
-        service.adopt_others = True  # what kiban serve --workers N sets
-        service._adopt()
-        assert service.ticket(q.submission_id) is not None
+        follower = IntakeService(home).start()  # another process of this home registers as a follower
+        try:
+            assert not follower.writing
+            service._last_scan = 0.0
+            service._adopt()
+            assert service.ticket(q.submission_id) is not None
+        finally:
+            follower.stop()
+        assert not any((home.home / "intake" / "followers").iterdir())  # unregistered when it stops
     finally:
         service.stop()
