@@ -46,16 +46,13 @@ def safe_name(name: str) -> str:
     return base or "unnamed"
 
 
-def _fsync_file(path: str | Path) -> None:
+def fsync_path(path: str | Path) -> None:
+    """Flush a file's bytes, or a folder's entries (a new name in it survives a power loss), to the disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    _fsync_file(folder)  # the new name in its folder survives a power loss
 
 
 #: One receipts update at a time in this process (threads of ``kiban serve``); ``.receipts.lock`` for processes.
@@ -81,10 +78,10 @@ class RawArchive:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
             os.close(fd)
             shutil.copyfile(path, tmp)
-            _fsync_file(tmp)
+            fsync_path(tmp)
             os.chmod(tmp, 0o444)
             os.replace(tmp, target)
-            _fsync_dir(target.parent)
+            fsync_path(target.parent)
         return self._receipt(digest, target, original_name or path.name, source or str(path), new)
 
     def put_bytes(self, data: bytes, *, original_name: str, source: str) -> RawObject:
@@ -100,7 +97,7 @@ class RawArchive:
                 os.fsync(f.fileno())  # durable before anyone is told it was received (a 202, a removed landing file)
             os.chmod(tmp, 0o444)
             os.replace(tmp, target)
-            _fsync_dir(target.parent)
+            fsync_path(target.parent)
         return self._receipt(digest, target, original_name, source, new)
 
     def _receipt(self, digest: str, target: Path, original_name: str, source: str, new: bool) -> RawObject:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiban.archive import RawArchive, RawObject
+from kiban.archive import RawArchive, RawObject, fsync_path
 from kiban.config import Paths
 from kiban.load.model import Arrival
 
@@ -54,14 +54,6 @@ class Queued:
                        received_at=datetime.fromisoformat(self.received_at), load_id=self.submission_id)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class IntakeQueue:
     def __init__(self, paths: Paths) -> None:
         self.paths = paths
@@ -85,7 +77,7 @@ class IntakeQueue:
             os.fsync(f.fileno())
         os.replace(tmp, target)
         if sync_dir:
-            _fsync_dir(self.root)
+            fsync_path(self.root)
 
     def put_bytes(self, data: bytes, name: str, *, channel: str, submitted_by: Mapping[str, Any] | None,
                   received_at: datetime | None = None) -> Queued:
@@ -136,10 +128,10 @@ class IntakeQueue:
             item.attempts += 1
             self._write(item, sync_dir=False)  # each file fsync'd; the folder once for the batch
         if items:
-            _fsync_dir(self.root)
+            fsync_path(self.root)
 
     def done(self, submission_ids: list[str]) -> None:
         for sid in submission_ids:
             self._path(sid).unlink(missing_ok=True)
         if submission_ids and self.root.exists():
-            _fsync_dir(self.root)
+            fsync_path(self.root)
