@@ -21,14 +21,19 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from kiban.addresses import match, reference
 from kiban.addresses.kinds import legal_form_sql
 from kiban.config import Paths
-from kiban.duck import quote_ident
+from kiban.duck import quote_ident, quote_literal
 from kiban.lake import LAKE, Lake, LakeWriter, contract_select
 from schemas.addresses import (
     CORPORATION_ADDRESS_MATCH_RATE,
@@ -65,57 +70,89 @@ def _use_lake(writer: LakeWriter) -> None:
     writer.con.execute(f"USE {LAKE}")
 
 
-_SOURCE = f"""
+def _source_sql(corporations: str = f"{LAKE}.corporations") -> str:
+    """Rows to match: one per corporation with an address, with the hash of what its match depends on."""
+    return f"""
     SELECT corporate_number, name, kind, is_closed, prefecture_code,
            concat(prefecture_name, city_name, street_number) AS address,
            md5(concat_ws('|', name, kind, is_closed::VARCHAR, prefecture_name, city_name, street_number)) AS source_hash
-    FROM {LAKE}.corporations
+    FROM {corporations}
     WHERE coalesce(prefecture_name, city_name, street_number) IS NOT NULL"""
 
 
-def _match_into(writer: LakeWriter, source_table: str, version: str, chunk_rows: int = CHUNK_ROWS, *,
-                keep: str | None = None) -> int:
-    """Match ``source_table`` (a temp table of rows of :data:`_SOURCE`, dropped here) and append them to
-    ``corporation_addresses``.
+_SOURCE = _source_sql()
 
-    The addresses go through the matcher ``chunk_rows`` at a time (in corporate-number order), each chunk
-    appended as it is done: memory holds one chunk's intermediate tables, whatever the size of the country.
-    ``keep``: the name of a temp table that also receives the appended rows (an incremental refresh updates the
-    indicators from them instead of re-reading the country).
+
+def _matcher(writer: LakeWriter) -> duckdb.DuckDBPyConnection:
+    """A second connection on the writer's database, for the matching.
+
+    DuckDB scans a table made inside an open transaction on one thread only; every intermediate table of the
+    matcher would be such a table in the lake transaction. On this connection each statement commits on its own
+    (its temp tables are private to it and never part of the lake), so they are scanned on every thread. It
+    reads the lake's committed state: the ABR as the transaction sees it (the writer lock keeps other writers
+    out), and ``corporations`` pinned to the transaction's snapshot (:func:`_pinned_source`)."""
+    mc = writer.con.cursor()
+    mc.execute("SET enable_progress_bar = false")
+    mc.execute(f"USE {LAKE}")
+    return mc
+
+
+def _pinned_source(writer: LakeWriter) -> str:
+    """:func:`_source_sql` over ``corporations`` as of the snapshot the writer's transaction reads (the caller
+    has not changed ``corporations`` in it)."""
+    snapshot = int(writer.con.execute(f"FROM {LAKE}.current_snapshot()").fetchone()[0])
+    return _source_sql(f"{LAKE}.corporations AT (VERSION => {snapshot})")
+
+
+def _match_into(writer: LakeWriter, mc: duckdb.DuckDBPyConnection, source_sql: str, version: str,
+                chunk_rows: int = CHUNK_ROWS, *, keep: str | None = None, staging: Path | None = None) -> int:
+    """Match the rows of ``source_sql`` (rows of :func:`_source_sql`, read on the matcher connection ``mc``) and
+    add them to ``corporation_addresses``.
+
+    The addresses go through the matcher ``chunk_rows`` at a time (in corporate-number order). Each chunk is
+    written on ``mc`` (on every thread) as one Parquet file under ``staging`` and made part of the table in the
+    writer's transaction (:meth:`LakeWriter.adopt`): published by its commit, removed if it fails. Memory holds
+    one chunk's intermediate tables, whatever the size of the country.
+    ``keep``: the name of a temp table of the writer's connection that also receives the added rows (an
+    incremental refresh updates the indicators from them instead of re-reading the country).
     """
     con = writer.con
-    con.execute("CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER (ORDER BY corporate_number) AS id, * "
-                f"FROM {quote_ident(source_table)}")
-    con.execute(f"DROP TABLE {quote_ident(source_table)}")  # one copy of the country at a time
-    total = con.execute("SELECT count(*) FROM ca_in").fetchone()[0]
+    mc.execute(f"CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER (ORDER BY corporate_number) AS id, * "
+               f"FROM ({source_sql})")
+    total = mc.execute("SELECT count(*) FROM ca_in").fetchone()[0]
     fields = [c.name for c in CORPORATION_ADDRESSES.columns]
     extras = {
         "corporate_number": "s.corporate_number", "name": "s.name", "kind": "s.kind",
         "legal_form": legal_form_sql("s.name"), "is_closed": "s.is_closed", "prefecture_code": "s.prefecture_code",
-        "others": "to_json(m.others)", "source_hash": "s.source_hash", "abr_version": "?",
-        "matched_at": "now()",
+        "others": "to_json(m.others)", "source_hash": "s.source_hash", "abr_version": "$version",
+        "matched_at": "$at",
     }
     for f in match.FIELDS:
         if f not in extras:
             extras[f] = f"m.{quote_ident(f)}"
     select = contract_select(CORPORATION_ADDRESSES, fields, extras)
     writer.ensure_table(CORPORATION_ADDRESSES)
+    at = con.execute("SELECT now()").fetchone()[0]  # the transaction's time, as an INSERT there would write
     if keep:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {quote_ident(keep)} AS "
                     f"SELECT * FROM {LAKE}.corporation_addresses LIMIT 0")
+    folder = Path(tempfile.mkdtemp(prefix="kiban-addresses-", dir=staging))
     n = 0
-    for low in range(0, total, chunk_rows):
-        high = int(low + chunk_rows)  # ints of ours, not values from outside
-        match.run(con, f"SELECT id, address AS input FROM ca_in WHERE id > {int(low)} AND id <= {high}",
-                  prepared=True)
-        rows = f"SELECT {select} FROM ca_in s JOIN address_matches m USING (id) ORDER BY s.id"
-        target = quote_ident(keep) if keep else f"{LAKE}.corporation_addresses"
-        n += con.execute(f"INSERT INTO {target} {rows}", [version]).fetchone()[0]
-        con.execute("DROP TABLE address_matches")
-    con.execute("DROP TABLE ca_in")
-    if keep:  # a bounded share of the table (INCREMENTAL_SHARE): appended in one go
-        con.execute(f"INSERT INTO {LAKE}.corporation_addresses SELECT * FROM {quote_ident(keep)} "
-                    "ORDER BY corporate_number")
+    try:
+        for number, low in enumerate(range(0, total, chunk_rows)):
+            high = int(low + chunk_rows)  # ints of ours, not values from outside
+            match.run(mc, f"SELECT id, address AS input FROM ca_in WHERE id > {int(low)} AND id <= {high}",
+                      prepared=True)
+            part = folder / f"part-{number:05d}.parquet"
+            mc.execute(f"COPY (SELECT {select} FROM ca_in s JOIN address_matches m USING (id) ORDER BY s.id) "
+                       f"TO {quote_literal(str(part))} (FORMAT parquet)", {"version": version, "at": at})
+            mc.execute("DROP TABLE address_matches")
+            if keep:
+                con.execute(f"INSERT INTO {quote_ident(keep)} SELECT * FROM read_parquet(?)", [str(part)])
+            n += writer.adopt(CORPORATION_ADDRESSES, part, name=f"kiban-addresses-{uuid.uuid4()}.parquet")
+    finally:
+        mc.execute("DROP TABLE IF EXISTS ca_in")
+        shutil.rmtree(folder, ignore_errors=True)
     return int(n)
 
 
@@ -220,10 +257,13 @@ def _changed_since_last_match(writer: LakeWriter) -> bool:
 
 
 def rebuild_corporations(writer: LakeWriter, *, full: bool = False, cache: Path | None = None,
-                         chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
+                         chunk_rows: int = CHUNK_ROWS, staging: Path | None = None) -> dict[str, Any]:
     """Bring ``corporation_addresses`` up to date inside the caller's transaction (see the module doc).
 
     ``cache``: a DuckDB file keeping the matcher's reference tables between runs (:func:`reference.load_or_build`).
+    ``staging``: where the Parquet files are written before the transaction adopts them (a temporary folder in
+    it; the system's temporary folder when None). The caller must not have changed ``corporations`` or the ABR
+    tables in this transaction: the matching reads them as committed (:func:`_matcher`).
     """
     con = writer.con
     t0 = time.perf_counter()
@@ -236,69 +276,76 @@ def rebuild_corporations(writer: LakeWriter, *, full: bool = False, cache: Path 
                          f"FROM {LAKE}.corporation_addresses", [version]).fetchone()
     info: dict[str, Any] = {"abr_version": version}
     derived: dict[str, int] | None = None  # the indicators, when brought up to date from the changes alone
-    feed = not (full or stored[0] == 0 or stored[1] > 0) and _changed_since_last_match(writer)
-    info["changes_from"] = "feed" if feed else "compare"
-    # the feed narrows the source to the corporations it names before anything is hashed
-    narrow = " AND corporate_number IN (SELECT corporate_number FROM ca_touched)" if feed else ""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ca_src AS {_SOURCE}{narrow}")
+    mc = _matcher(writer)
 
     def reference_tables() -> None:
-        info["reference_cached"] = reference.load_or_build(con, cache, version)
+        info["reference_cached"] = reference.load_or_build(mc, cache, version)
 
-    if full or stored[0] == 0 or stored[1] > 0:
+    def match_all() -> int:
         con.execute(f"DELETE FROM {LAKE}.corporation_addresses")
         info["mode"] = "full"
         reference_tables()
-        info["matched"] = _match_into(writer, "ca_src", version, chunk_rows)
-    else:
-        # the stored rows of the corporations in question (with the feed: the few it names), read once for the
-        # hash comparison, the removals and the indicators
-        touched = "SEMI JOIN ca_touched USING (corporate_number)" if feed else ""
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE ca_stored AS
-            SELECT corporate_number, source_hash, coalesce(prefecture_code, '--') AS p, match_level
-            FROM {LAKE}.corporation_addresses {touched}""")
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE ca_changed AS
-            SELECT s.* FROM ca_src s LEFT JOIN ca_stored a USING (corporate_number)
-            WHERE a.corporate_number IS NULL OR a.source_hash <> s.source_hash""")
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE ca_removed AS
-            SELECT corporate_number, p, match_level FROM ca_stored a
-            WHERE NOT EXISTS (SELECT 1 FROM ca_src s WHERE s.corporate_number = a.corporate_number
-                                                     AND s.source_hash = a.source_hash)""")
-        con.execute("DROP TABLE ca_stored")
-        changed, removed, gone = con.execute(
-            "SELECT (SELECT count(*) FROM ca_changed), (SELECT count(*) FROM ca_removed), "
-            "(SELECT count(*) FROM ca_removed ANTI JOIN ca_src USING (corporate_number))").fetchone()
-        files = con.execute("SELECT count(*) FROM ducklake_list_files(?, 'corporation_addresses')",
-                            [LAKE]).fetchone()[0]
-        if changed + gone > INCREMENTAL_SHARE * stored[0] or files >= MAX_FILES:
-            con.execute(f"DELETE FROM {LAKE}.corporation_addresses")
-            info["mode"] = "full"
-            con.execute("DROP TABLE ca_changed")
-            if feed:  # the whole source, not only what the feed named
-                con.execute(f"CREATE OR REPLACE TEMP TABLE ca_src AS {_SOURCE}")
-            reference_tables()
-            info["matched"] = _match_into(writer, "ca_src", version, chunk_rows)
+        return _match_into(writer, mc, _pinned_source(writer), version, chunk_rows, staging=staging)
+
+    try:
+        if full or stored[0] == 0 or stored[1] > 0:
+            info["changes_from"] = "compare"
+            info["matched"] = match_all()
         else:
-            info["mode"] = "incremental"
-            if removed:
-                con.execute(f"DELETE FROM {LAKE}.corporation_addresses WHERE corporate_number IN "
-                            "(SELECT corporate_number FROM ca_removed)")
-            if changed:
-                reference_tables()
-            info["matched"] = _match_into(writer, "ca_changed", version, chunk_rows, keep="ca_added") if changed else 0
-            info["removed"] = gone
-            if writer.table_exists(CORPORATION_ADDRESS_MATCH_RATE.name) and \
-                    writer.table_exists(CORPORATION_ADDRESS_REVIEW.name):
-                if not changed:
-                    con.execute(f"CREATE OR REPLACE TEMP TABLE ca_added AS "
-                                f"SELECT * FROM {LAKE}.corporation_addresses LIMIT 0")
-                derived = _derived_delta(writer, "ca_removed", "ca_added")
-        for t in ("ca_changed", "ca_removed", "ca_added", "ca_touched"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-    con.execute("DROP TABLE IF EXISTS ca_src")
+            feed = _changed_since_last_match(writer)
+            info["changes_from"] = "feed" if feed else "compare"
+            # the feed narrows the source to the corporations it names before anything is hashed
+            narrow = " AND corporate_number IN (SELECT corporate_number FROM ca_touched)" if feed else ""
+            con.execute(f"CREATE OR REPLACE TEMP TABLE ca_src AS {_SOURCE}{narrow}")
+            # the stored rows of the corporations in question (with the feed: the few it names), read once for
+            # the hash comparison, the removals and the indicators
+            touched = "SEMI JOIN ca_touched USING (corporate_number)" if feed else ""
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE ca_stored AS
+                SELECT corporate_number, source_hash, coalesce(prefecture_code, '--') AS p, match_level
+                FROM {LAKE}.corporation_addresses {touched}""")
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE ca_changed AS
+                SELECT s.* FROM ca_src s LEFT JOIN ca_stored a USING (corporate_number)
+                WHERE a.corporate_number IS NULL OR a.source_hash <> s.source_hash""")
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE ca_removed AS
+                SELECT corporate_number, p, match_level FROM ca_stored a
+                WHERE NOT EXISTS (SELECT 1 FROM ca_src s WHERE s.corporate_number = a.corporate_number
+                                                         AND s.source_hash = a.source_hash)""")
+            con.execute("DROP TABLE ca_stored")
+            changed, removed, gone = con.execute(
+                "SELECT (SELECT count(*) FROM ca_changed), (SELECT count(*) FROM ca_removed), "
+                "(SELECT count(*) FROM ca_removed ANTI JOIN ca_src USING (corporate_number))").fetchone()
+            con.execute("DROP TABLE ca_src")
+            files = con.execute("SELECT count(*) FROM ducklake_list_files(?, 'corporation_addresses')",
+                                [LAKE]).fetchone()[0]
+            if changed + gone > INCREMENTAL_SHARE * stored[0] or files >= MAX_FILES:
+                con.execute("DROP TABLE ca_changed")
+                info["matched"] = match_all()  # the whole source, not only what the feed named
+            else:
+                info["mode"] = "incremental"
+                if removed:
+                    con.execute(f"DELETE FROM {LAKE}.corporation_addresses WHERE corporate_number IN "
+                                "(SELECT corporate_number FROM ca_removed)")
+                info["matched"] = 0
+                if changed:  # a bounded share of the table (INCREMENTAL_SHARE), handed over in one piece
+                    reference_tables()
+                    mc.register("_ca_changed", con.execute("SELECT * FROM ca_changed").to_arrow_table())
+                    info["matched"] = _match_into(writer, mc, "SELECT * FROM _ca_changed", version, chunk_rows,
+                                                  keep="ca_added", staging=staging)
+                    mc.unregister("_ca_changed")
+                info["removed"] = gone
+                if writer.table_exists(CORPORATION_ADDRESS_MATCH_RATE.name) and \
+                        writer.table_exists(CORPORATION_ADDRESS_REVIEW.name):
+                    if not changed:
+                        con.execute(f"CREATE OR REPLACE TEMP TABLE ca_added AS "
+                                    f"SELECT * FROM {LAKE}.corporation_addresses LIMIT 0")
+                    derived = _derived_delta(writer, "ca_removed", "ca_added")
+            for t in ("ca_changed", "ca_removed", "ca_added", "ca_touched"):
+                con.execute(f"DROP TABLE IF EXISTS {t}")
+    finally:
+        mc.close()
     info["match_seconds"] = round(time.perf_counter() - t0, 2)
     info["rows"] = derived if derived is not None else _derived(writer)
     info["rows"][CORPORATION_ADDRESSES.name] = con.execute(
@@ -314,7 +361,8 @@ def reference_cache(paths: Paths) -> Path:
 def refresh_corporations(paths: Paths, *, full: bool = False, chunk_rows: int = CHUNK_ROWS) -> dict[str, Any]:
     """``corporation_addresses`` and its indicators brought up to date in one lake transaction."""
     with Lake(paths).writer() as writer:
-        return rebuild_corporations(writer, full=full, cache=reference_cache(paths), chunk_rows=chunk_rows)
+        return rebuild_corporations(writer, full=full, cache=reference_cache(paths), chunk_rows=chunk_rows,
+                                    staging=paths.staging)
 
 
 # -- shelters ------------------------------------------------------------------------------------------------------
