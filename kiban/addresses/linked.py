@@ -117,8 +117,11 @@ def _match_into(writer: LakeWriter, mc: duckdb.DuckDBPyConnection, source_sql: s
     incremental refresh updates the indicators from them instead of re-reading the country).
     """
     con = writer.con
-    mc.execute(f"CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER (ORDER BY corporate_number) AS id, * "
-               f"FROM ({source_sql})")
+    # numbered in corporate-number order: a sort on every thread, then a streaming count (a window ordered by the
+    # number sorts on one); the numbers only have to be unique and consecutive for the chunks, the order keeps
+    # each chunk's file to one range of numbers
+    mc.execute(f"CREATE OR REPLACE TEMP TABLE ca_in AS SELECT row_number() OVER () AS id, * "
+               f"FROM ({source_sql} ORDER BY corporate_number)")
     total = mc.execute("SELECT count(*) FROM ca_in").fetchone()[0]
     fields = [c.name for c in CORPORATION_ADDRESSES.columns]
     extras = {
