@@ -320,3 +320,28 @@ def test_a_copied_home_keeps_its_abr_fingerprint_and_refreshes_incrementally(lak
     assert here == there
     info = linked.refresh_corporations(copy)
     assert info["mode"] == "incremental" and info["matched"] == 0
+
+
+def test_a_refresh_that_fails_half_way_publishes_nothing_and_leaves_no_file_behind(lake, monkeypatch):
+    paths, _, _ = lake
+    linked.refresh_corporations(paths)  # up to date with whatever the tests before changed
+    table = paths.lake_data / "main" / "corporation_addresses"
+    files, rows = sorted(table.iterdir()), _q(paths, "SELECT * FROM corporation_addresses ORDER BY corporate_number")
+    snapshot = Lake(paths).snapshot_id()
+    passes = []
+    real = linked.match.run
+
+    def failing(con, source, **kw):  # the third chunk fails, after two have been written and adopted
+        passes.append(source)
+        if len(passes) == 3:
+            raise RuntimeError("matcher failed")
+        return real(con, source, **kw)
+
+    monkeypatch.setattr(linked.match, "run", failing)
+    with pytest.raises(RuntimeError, match="matcher failed"):
+        linked.refresh_corporations(paths, full=True, chunk_rows=10)
+    assert len(passes) == 3
+    assert Lake(paths).snapshot_id() == snapshot
+    assert _q(paths, "SELECT * FROM corporation_addresses ORDER BY corporate_number") == rows
+    assert sorted(table.iterdir()) == files  # the adopted chunks were removed again
+    assert not list(paths.staging.glob("kiban-addresses-*"))  # and so were the staged ones
