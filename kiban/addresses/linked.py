@@ -12,7 +12,10 @@
   last wrote ``corporation_addresses`` (a daily 差分 costs its own size); when the feed cannot tell, every
   ``source_hash`` is compared instead;
 - the matcher's reference tables are kept in a cache file for the ABR version (:func:`reference_cache`), and
-  the addresses go through the matcher :data:`CHUNK_ROWS` at a time (memory bounded whatever the input size);
+  the addresses go through the matcher :data:`CHUNK_ROWS` at a time (memory bounded whatever the input size)
+  on a second connection (:func:`_matcher`: on both cores, where the lake transaction's own temp tables are
+  scanned by one thread); each chunk is written there as a Parquet file that the transaction adopts, so its
+  commit publishes every chunk or none;
 - ``corporation_address_match_rate`` and ``corporation_address_review`` are recomputed from the result after a
   full match; after an incremental one they are brought up to date from the removed and appended rows alone
   (:func:`_derived_delta`), and the stored rows are read once, narrowed to the corporations the feed names.
