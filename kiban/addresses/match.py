@@ -10,7 +10,8 @@ Every stage is one SQL statement over all addresses at once (no Python loop per 
    a leading 大字/字 is skipped, and a 京都の通り名 (``…通…上る``) may stand before the 町 name; the best
    candidate per address consumes the most text (ties: a full municipality name before a ward alone); with no
    municipality written, the 町字 is looked for in the whole country (or prefecture) and must be unique; a tie
-   between two municipalities that no 町字 breaks is ambiguous and falls back to the prefecture (or unknown);
+   between two municipalities that no 町字 breaks is ambiguous and falls back to the one municipality written in
+   full around them (``京都市`` + a 町 of two of its wards), else the prefecture (or unknown);
 5. numbers after the 町字 (:mod:`registries.abr.matching.numbers`): 住居表示 街区/住居 in 住居表示 towns, 地番
    otherwise (the other kind is tried too; the most specific wins);
 6. output: the names as the ABR writes them, the position of the finest level that has one, and the text
@@ -140,8 +141,16 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
              SELECT c.id, count(DISTINCT c.lg_code) AS tied
              FROM c JOIN best b ON c.id = b.id AND (c.machiaza_id IS NULL) = (b.machiaza_id IS NULL) AND c.e = b.e
                   AND c.kind = b.kind
-             GROUP BY c.id)
-         SELECT id, lg_code, s, street, machiaza_id, e, tied > 1 AS ambiguous FROM best JOIN tied USING (id)""")
+             GROUP BY c.id),
+         city AS (  -- an ambiguous reading under one municipality written in full (京都市 + a 町 of two wards)
+             SELECT m.id, arg_max(m.lg_code, m.s) AS lg_code, max(m.s) AS s
+             FROM m_cand m SEMI JOIN tied t ON t.id = m.id AND t.tied > 1
+             WHERE m.kind = 1 GROUP BY m.id HAVING count(DISTINCT m.lg_code) FILTER (WHERE m.kind = 1) = 1)
+         SELECT b.id, coalesce(c.lg_code, b.lg_code) AS lg_code, coalesce(c.s, b.s) AS s,
+                CASE WHEN c.id IS NULL THEN b.street ELSE 0 END AS street,
+                CASE WHEN c.id IS NULL THEN b.machiaza_id END AS machiaza_id, coalesce(c.s, b.e) AS e,
+                t.tied > 1 AND c.id IS NULL AS ambiguous
+         FROM best b JOIN tied t USING (id) LEFT JOIN city c USING (id)""")
     _numbers(con, have)
     x(_assemble_sql(have))
     for t in _TEMPS:
@@ -203,21 +212,32 @@ def _numbers(con: duckdb.DuckDBPyConnection, have: set[str]) -> None:
              NULL AS rsdt_id, NULL AS rsdt2_id, NULL AS rsdt_num, NULL AS rsdt_num2, 0 AS used, NULL::DOUBLE AS lon,
              NULL::DOUBLE AS lat, NULL AS coord WHERE false""")
     if "abr_parcels" in have:
+        # the 地番 of a 小字 or a 京都の通り名 row (machiaza_type 3) are looked for under its own machiaza_id and
+        # under its 大字・町's (the same 4 digits + 000), where the ABR keeps them for many (寺町通御池上る
+        # 上本能寺前町 0098104 -> 上本能寺前町 0098000); its own come first; prc_mid names the town found
         x("""CREATE OR REPLACE TEMP TABLE m_prc AS
-             WITH n AS (SELECT id, lg_code, machiaza_id, ltrim(v1, '0') AS k1, coalesce(ltrim(v2, '0'), '#') AS k2,
-                               coalesce(ltrim(v3, '0'), '#') AS k3 FROM m_num WHERE v1 IS NOT NULL),
+             WITH n0 AS (SELECT id, lg_code, machiaza_id, ltrim(v1, '0') AS k1, coalesce(ltrim(v2, '0'), '#') AS k2,
+                                coalesce(ltrim(v3, '0'), '#') AS k3 FROM m_num WHERE v1 IS NOT NULL),
+             n AS (SELECT *, 0 AS base FROM n0
+                   UNION ALL
+                   SELECT n0.id, n0.lg_code, left(n0.machiaza_id, 4) || '000', n0.k1, n0.k2, n0.k3, 1 FROM n0
+                   SEMI JOIN ref_town_src t ON t.lg_code = n0.lg_code AND t.machiaza_id = n0.machiaza_id
+                        AND t.machiaza_type = '3'
+                   WHERE NOT ends_with(n0.machiaza_id, '000')),
              p AS (SELECT lg_code, machiaza_id, prc_id, prc_num1, prc_num2, prc_num3, rep_lon, rep_lat,
                           ltrim(prc_num1, '0') AS k1, coalesce(ltrim(NULLIF(prc_num2, ''), '0'), '') AS k2,
                           coalesce(ltrim(NULLIF(prc_num3, ''), '0'), '') AS k3
                    FROM abr_parcels WHERE ablt_date IS NULL)
              SELECT n.id, p.prc_id, p.prc_num1, p.prc_num2, p.prc_num3,
-                    1 + (p.k2 <> '')::INT + (p.k3 <> '')::INT AS used, p.rep_lon AS lon, p.rep_lat AS lat
+                    1 + (p.k2 <> '')::INT + (p.k3 <> '')::INT AS used, p.rep_lon AS lon, p.rep_lat AS lat,
+                    p.machiaza_id AS prc_mid
              FROM n JOIN p ON p.lg_code = n.lg_code AND p.machiaza_id = n.machiaza_id AND p.k1 = n.k1
              WHERE (p.k2 = '' OR p.k2 = n.k2) AND (p.k3 = '' OR p.k3 = n.k3)
-             QUALIFY row_number() OVER (PARTITION BY n.id ORDER BY used DESC, p.prc_id) = 1""")
+             QUALIFY row_number() OVER (PARTITION BY n.id ORDER BY n.base, used DESC, p.prc_id) = 1""")
     else:
         x("""CREATE OR REPLACE TEMP TABLE m_prc AS SELECT NULL::BIGINT AS id, NULL AS prc_id, NULL AS prc_num1,
-             NULL AS prc_num2, NULL AS prc_num3, 0 AS used, NULL::DOUBLE AS lon, NULL::DOUBLE AS lat WHERE false""")
+             NULL AS prc_num2, NULL AS prc_num3, 0 AS used, NULL::DOUBLE AS lon, NULL::DOUBLE AS lat,
+             NULL AS prc_mid WHERE false""")
 
 
 def _assemble_sql(have: set[str]) -> str:
@@ -241,7 +261,8 @@ def _assemble_sql(have: set[str]) -> str:
                         WHEN q.id IS NOT NULL THEN 'prc' END AS kind,
                    r.blk_id, r.blk_num, r.rsdt_id, r.rsdt2_id, r.rsdt_num, r.rsdt_num2, r.used AS r_used,
                    r.lon AS r_lon, r.lat AS r_lat, r.coord AS r_coord,
-                   q.prc_id, q.prc_num1, q.prc_num2, q.prc_num3, q.used AS q_used, q.lon AS q_lon, q.lat AS q_lat
+                   q.prc_id, q.prc_num1, q.prc_num2, q.prc_num3, q.used AS q_used, q.lon AS q_lon, q.lat AS q_lat,
+                   q.prc_mid
             FROM base LEFT JOIN m_num n USING (id) LEFT JOIN m_rsdt r USING (id) LEFT JOIN m_prc q USING (id)),
         leveled AS (
             SELECT pick.*,
@@ -308,7 +329,7 @@ def _assemble_sql(have: set[str]) -> str:
                CASE coord WHEN 'residential_detail' THEN r_lon WHEN 'residential_block' THEN r_lon
                           WHEN 'parcel' THEN q_lon WHEN 'machiaza' THEN t_lon WHEN 'machiaza_detail' THEN t_lon
                           WHEN 'city' THEN c_lon WHEN 'prefecture' THEN p_lon END AS lon,
-               lg AS lg_code, mid AS machiaza_id, TRY_CAST(flg AS INTEGER) AS rsdt_addr_flg,
+               lg AS lg_code, CASE WHEN kind = 'prc' THEN prc_mid ELSE mid END AS machiaza_id, TRY_CAST(flg AS INTEGER) AS rsdt_addr_flg,
                CASE WHEN kind = 'rsdt' THEN blk_id END AS blk_id, CASE WHEN kind = 'rsdt' THEN rsdt_id END AS rsdt_id,
                CASE WHEN kind = 'rsdt' THEN NULLIF(rsdt2_id, '') END AS rsdt2_id,
                CASE WHEN kind = 'prc' THEN prc_id END AS prc_id,

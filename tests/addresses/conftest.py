@@ -27,3 +27,6 @@ def abr_con():
     con = kit.abr_connection()
     yield con
     con.close()
+
+
+real_abr = _load("addresses_real_abr", "real_abr.py")

@@ -10,7 +10,8 @@
    ``壱弐参拾`` count as numerals; a ``一`` between two arabic numerals is a dash (``1一3`` -> ``1-3``);
 5. dash look-alikes next to a numeral (``－ ー ‐ ‑ ‒ – — ― − ─ ━``) -> ``-``; spaces collapsed, and dropped
    before the first numeral (``東京都 千代田区 霞が関`` -> ``東京都千代田区霞が関``), around a dash between numerals
-   and before 丁目/番地/番/号.
+   and before 丁目/番地/番/号, and after ``1条`` (``北1条 西2丁目``);
+6. 条・丁目 abbreviated: ``北1西2`` -> ``北1条西2`` (札幌), ``西2南9`` -> ``西2条南9`` (帯広).
 
 ``key`` (what is compared; character for character, so it keeps the length of its input):
 旧字体・異体字 -> common form (:data:`.variants.VARIANTS`), hiragana -> katakana, small kana -> large,
@@ -96,6 +97,13 @@ _SPACES_RULES: tuple[Rule, ...] = (
     Regex(r"^([^0-9 ]*) ", r"\1", times=4),
     Regex(f"({_N}) (丁目|番地|番|号)", r"\1\2"),
     Regex(f"(丁目|番地|番|号) ({_N})", r"\1\2"),
+    Regex(f"({_N}条) ", r"\1"),  # 北1条 西2丁目: the 丁目 of a 条 follows it
+)
+
+#: 条・丁目 abbreviated (札幌 北1西2, 帯広 西2南9): the 条 written back after the first direction and number
+_JO: tuple[Rule, ...] = (
+    Regex(f"([北南])({_N}+)([東西])({_N})", r"\1\2条\3\4"),
+    Regex(f"([東西])({_N}+)([北南])({_N})", r"\1\2条\3\4"),
 )
 
 #: second stage: widths, numerals, dashes, spaces (each block only where the text needs it)
@@ -108,6 +116,7 @@ DISPLAY_MAIN: tuple[Rule, ...] = (
     )),
     Guarded(r"\s", _SPACES_RULES),
     Guarded("[〇零一二三四五六七八九十壱弐参拾]|[0-9][百千]|[百千][0-9〇一二三四五六七八九十]", _KANJI_NUMERALS),
+    Guarded("[北南][0-9]+[東西][0-9]|[東西][0-9]+[北南][0-9]", _JO),
     Guarded(_DASH_CLASS, _DASHES),
 )
 
