@@ -38,7 +38,8 @@ FIELDS = ("input", "output", "others", "match_level", "coordinate_level", "lat",
           "chome", "koaza", "blk_num", "rsdt_num", "rsdt_num2", "prc_num1", "prc_num2", "prc_num3")
 
 _HEAD = 14  # longest municipality key considered, in characters
-_STREET = "^(.{2,30}?(上る|下る|上ル|下ル|東入る|西入る|東入ル|西入ル|東入|西入))"
+# over the key (katakana, ケ for が): 上る/上ル, 上がる/上ガル (上ケル), 東入る/東入ル/東入
+_STREET = "^(.{2,30}?(上る|下る|上ル|下ル|上ケル|下ケル|東入る|西入る|東入ル|西入ル|東入|西入))"
 _TEMPS = ("m_in", "m_p", "m_heads", "m_city", "m_cand", "m_start", "m_town", "m_best", "m_num", "m_rsdt", "m_prc")
 
 

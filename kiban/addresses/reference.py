@@ -6,7 +6,8 @@
   the 町字 tells which), 3 = a designated city without its ward (``札幌市``, one row per city whose ``lg_code`` is a group key
   ``pref_code:key``; the 町字 of every ward are listed under it in ``ref_town.jk`` so the 町字 picks the ward;
   on its own it is the city itself, kind 1);
-- ``ref_town``: every key a current 町字 can be written with: ``霞ケ関1丁目`` and ``霞ケ関1-`` for a 丁目,
+- ``ref_town``: every key a current 町字 can be written with: ``霞ケ関1丁目`` and ``霞ケ関1-`` for a 丁目
+  (and ``熊野町東3丁目`` for a 丁, ``熊野町東3丁``),
   ``西根大谷`` and ``西根字大谷`` for a 小字, ``小川通今出川下る針屋町`` for a 京都の通り名, the 大字 dropped;
   ``jk`` is the candidate it is looked up from (its lg_code, or its designated city's group key);
   ``bucket`` is the first two characters (one for one-character keys) for an equi-join before ``starts_with``.
@@ -133,6 +134,9 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                 UNION ALL  -- 丁目 as a bare number at the end or before a non-numeral
                 SELECT lg_code, machiaza_id, ok || chome_number, true FROM ref_town_src
                 WHERE chome_number IS NOT NULL
+                UNION ALL  -- a 丁 (堺市 熊野町東三丁) written 丁目
+                SELECT lg_code, machiaza_id, ok || ck || '目', false FROM ref_town_src
+                WHERE ends_with(ck, '丁') AND kk = ''
                 UNION ALL  -- 京都の通り名 written before the 町 name
                 SELECT lg_code, machiaza_id, kk || ok, false FROM ref_town_src
                 WHERE koaza_aka_code = '2' AND ok <> ''
@@ -147,7 +151,7 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 REF_TABLES = ("ref_pref", "ref_city_src", "ref_city", "ref_town_src", "ref_town")
 #: changes whenever the reference tables' shape does: a cache of another format is rebuilt
-REF_FORMAT = 2
+REF_FORMAT = 3
 
 
 def load_or_build(con: duckdb.DuckDBPyConnection, cache: Path | None, version: str) -> bool:

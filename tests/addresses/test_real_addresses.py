@@ -16,6 +16,7 @@ CHIYODA, MINATO, SETAGAYA, KITA_TOKYO = "131016", "131032", "131121", "131172"
 SAPPORO_CHUO, SAPPORO_KITA, HIGASHIKAGURA, KANEGASAKI = "011011", "011029", "014532", "033812"
 KASUKABE, KYOTO_KITA, NAKAGYO, SHIMOGYO = "112143", "261017", "261041", "261068"
 IKARUGA, HIROSHIMA_NAKA, FUKUOKA_CHUO, MIYAZAKI = "293440", "341011", "401331", "452017"
+OBIHIRO, ASAHIKAWA, SAKAI_SAKAI = "012076", "012041", "271411"
 
 RD, RB, PRC = "residential_detail", "residential_block", "parcel"
 MA, MD, CITY, PREF, UNKNOWN = "machiaza", "machiaza_detail", "city", "prefecture", "unknown"
@@ -230,6 +231,20 @@ CASES: list[tuple[str, str | None, str | None, str]] = [
     ("東京都千代田区霞が関1-3-1 4号館", CHIYODA, "0007001", RD),
     ("東京都千代田区霞が関一丁目3番1号 5階 501号室", CHIYODA, "0007001", RD),
     ("東京都千代田区霞が関1－3－1　第2ビル 201", CHIYODA, "0007001", RD),
+    # 帯広 西5条南7丁目 (and 西5南7), 旭川 7条通9丁目, 堺 熊野町東3丁 (丁, written 丁目 too)
+    ("北海道帯広市西5条南7丁目1番地", OBIHIRO, "0005007", PRC),
+    ("帯広市西五条南七丁目1", OBIHIRO, "0005007", PRC),
+    ("帯広市西5南7-1", OBIHIRO, "0005007", PRC),
+    ("北海道旭川市7条通9丁目46番地", ASAHIKAWA, "0007009", PRC),
+    ("旭川市七条通九丁目４６", ASAHIKAWA, "0007009", PRC),
+    ("大阪府堺市堺区熊野町東3丁1番9号", SAKAI_SAKAI, "0040003", RD),
+    ("堺市堺区熊野町東三丁1-9", SAKAI_SAKAI, "0040003", RD),
+    ("堺市堺区熊野町東3-1-9", SAKAI_SAKAI, "0040003", RD),
+    ("大阪府堺市堺区熊野町東3丁目1番9号", SAKAI_SAKAI, "0040003", RD),
+    # 京都: 上がる / 下がる, the city with its prefecture and without the ward
+    ("京都市中京区寺町通御池上がる上本能寺前町488", NAKAGYO, "0098000", PRC),
+    ("京都市中京区烏丸通三条下がる饅頭屋町600", NAKAGYO, "0120000", PRC),
+    ("京都府京都市上賀茂本山339", KYOTO_KITA, "0010000", PRC),
 ]
 
 
