@@ -213,7 +213,7 @@ def _numbers(con: duckdb.DuckDBPyConnection, have: set[str]) -> None:
              NULL AS rsdt_id, NULL AS rsdt2_id, NULL AS rsdt_num, NULL AS rsdt_num2, 0 AS used, NULL::DOUBLE AS lon,
              NULL::DOUBLE AS lat, NULL AS coord WHERE false""")
     if "abr_parcels" in have:
-        # the 地番 of a 小字 or a 京都の通り名 row (machiaza_type 3) are looked for under its own machiaza_id and
+        # the 地番 of a 小字 or a 京都の通り名 row (a koaza) are looked for under its own machiaza_id and
         # under its 大字・町's (the same 4 digits + 000), where the ABR keeps them for many (寺町通御池上る
         # 上本能寺前町 0098104 -> 上本能寺前町 0098000); its own come first; prc_mid names the town found
         x("""CREATE OR REPLACE TEMP TABLE m_prc AS
@@ -223,7 +223,7 @@ def _numbers(con: duckdb.DuckDBPyConnection, have: set[str]) -> None:
                    UNION ALL
                    SELECT n0.id, n0.lg_code, left(n0.machiaza_id, 4) || '000', n0.k1, n0.k2, n0.k3, 1 FROM n0
                    SEMI JOIN ref_town_src t ON t.lg_code = n0.lg_code AND t.machiaza_id = n0.machiaza_id
-                        AND t.machiaza_type = '3'
+                        AND t.kk <> ''
                    WHERE NOT ends_with(n0.machiaza_id, '000')),
              p AS (SELECT lg_code, machiaza_id, prc_id, prc_num1, prc_num2, prc_num3, rep_lon, rep_lat,
                           ltrim(prc_num1, '0') AS k1, coalesce(ltrim(NULLIF(prc_num2, ''), '0'), '') AS k2,

@@ -276,3 +276,24 @@ def test_the_fixture_is_the_published_files_loaded_as_kiban_ingest_abr_stages_th
 def test_a_real_address_as_written_matches_its_municipality_town_and_level(case, results):
     got = results[CASES.index(case)]
     assert (got["lg_code"], got["machiaza_id"], got["match_level"]) == case[1:], got
+
+
+def test_a_parcel_kept_under_the_town_of_a_kyoto_street_name_is_reported_with_that_towns_id(real_con):
+    got = match_many(real_con, ["京都府京都市中京区寺町通御池上る上本能寺前町488番地 京都市役所"])[0]
+    assert (got["machiaza_id"], got["prc_id"], got["prc_num1"]) == ("0098000", "004880000000000", "488")
+    assert (got["oaza_cho"], got["koaza"]) == ("上本能寺前町", "寺町通御池上る")  # the street as read
+    assert got["output"] == "京都府京都市中京区寺町通御池上る上本能寺前町488 京都市役所"
+    assert got["others"] == ["京都市役所"]
+
+
+def test_a_koaza_with_parcels_of_its_own_is_not_sent_to_its_oaza(real_con):
+    got = match_many(real_con, ["岩手県胆沢郡金ケ崎町西根字南町22番地1", "岩手県胆沢郡金ケ崎町西根字南町99"])
+    assert [(g["machiaza_id"], g["match_level"], g["prc_num2"]) for g in got] == [
+        ("0001001", "parcel", "1"), ("0001001", "machiaza_detail", None)]
+
+
+def test_a_town_of_two_wards_after_the_designated_city_alone_is_placed_in_the_city(real_con):
+    got = match_many(real_con, ["京都市中之町565", "中之町565"])
+    assert (got[0]["lg_code"], got[0]["match_level"], got[0]["city"], got[0]["others"]) == (
+        "261009", "city", "京都市", ["中之町565"])
+    assert (got[1]["lg_code"], got[1]["match_level"]) == (None, "unknown")  # no city written: nothing to fall to
