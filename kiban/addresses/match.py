@@ -213,18 +213,16 @@ def _numbers(con: duckdb.DuckDBPyConnection, have: set[str]) -> None:
              NULL AS rsdt_id, NULL AS rsdt2_id, NULL AS rsdt_num, NULL AS rsdt_num2, 0 AS used, NULL::DOUBLE AS lon,
              NULL::DOUBLE AS lat, NULL AS coord WHERE false""")
     if "abr_parcels" in have:
-        # the 地番 of a 小字 or a 京都の通り名 row (a koaza) are looked for under its own machiaza_id and
-        # under its 大字・町's (the same 4 digits + 000), where the ABR keeps them for many (寺町通御池上る
-        # 上本能寺前町 0098104 -> 上本能寺前町 0098000); its own come first; prc_mid names the town found
+        # a 小字 or 京都の通り名 row without 地番 of its own: they are looked for under its 大字・町
+        # (reference.ref_town_src.prc_base); prc_mid names the town the 地番 was found in
         x("""CREATE OR REPLACE TEMP TABLE m_prc AS
              WITH n0 AS (SELECT id, lg_code, machiaza_id, ltrim(v1, '0') AS k1, coalesce(ltrim(v2, '0'), '#') AS k2,
                                 coalesce(ltrim(v3, '0'), '#') AS k3 FROM m_num WHERE v1 IS NOT NULL),
-             n AS (SELECT *, 0 AS base FROM n0
+             n AS (SELECT * FROM n0
                    UNION ALL
-                   SELECT n0.id, n0.lg_code, left(n0.machiaza_id, 4) || '000', n0.k1, n0.k2, n0.k3, 1 FROM n0
-                   SEMI JOIN ref_town_src t ON t.lg_code = n0.lg_code AND t.machiaza_id = n0.machiaza_id
-                        AND t.kk <> ''
-                   WHERE NOT ends_with(n0.machiaza_id, '000')),
+                   SELECT n0.id, n0.lg_code, t.prc_base, n0.k1, n0.k2, n0.k3 FROM n0
+                   JOIN (SELECT lg_code, machiaza_id, prc_base FROM ref_town_src WHERE prc_base IS NOT NULL) t
+                        ON t.lg_code = n0.lg_code AND t.machiaza_id = n0.machiaza_id),
              p AS (SELECT lg_code, machiaza_id, prc_id, prc_num1, prc_num2, prc_num3, rep_lon, rep_lat,
                           ltrim(prc_num1, '0') AS k1, coalesce(ltrim(NULLIF(prc_num2, ''), '0'), '') AS k2,
                           coalesce(ltrim(NULLIF(prc_num3, ''), '0'), '') AS k3
@@ -234,7 +232,7 @@ def _numbers(con: duckdb.DuckDBPyConnection, have: set[str]) -> None:
                     p.machiaza_id AS prc_mid
              FROM n JOIN p ON p.lg_code = n.lg_code AND p.machiaza_id = n.machiaza_id AND p.k1 = n.k1
              WHERE (p.k2 = '' OR p.k2 = n.k2) AND (p.k3 = '' OR p.k3 = n.k3)
-             QUALIFY row_number() OVER (PARTITION BY n.id ORDER BY n.base, used DESC, p.prc_id) = 1""")
+             QUALIFY row_number() OVER (PARTITION BY n.id ORDER BY used DESC, p.prc_id) = 1""")
     else:
         x("""CREATE OR REPLACE TEMP TABLE m_prc AS SELECT NULL::BIGINT AS id, NULL AS prc_id, NULL AS prc_num1,
              NULL AS prc_num2, NULL AS prc_num3, 0 AS used, NULL::DOUBLE AS lon, NULL::DOUBLE AS lat,

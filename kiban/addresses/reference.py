@@ -115,6 +115,19 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         JOIN ref_names c ON c.name = coalesce(t.chome, '')""")
     con.execute("DROP TABLE ref_town_raw")
     con.execute("DROP TABLE ref_names")
+    # prc_base: a 小字 or 京都の通り名 row without 地番 of its own has them under its 大字・町 (the same four digits
+    # + 000), where the real files keep many (寺町通御池上る上本能寺前町 0098104 -> 上本能寺前町 0098000)
+    if "abr_parcels" in have:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE ref_town_src AS
+            SELECT t.*, CASE WHEN t.kk <> '' AND NOT ends_with(t.machiaza_id, '000') AND p.machiaza_id IS NULL
+                             THEN left(t.machiaza_id, 4) || '000' END AS prc_base
+            FROM ref_town_src t
+            LEFT JOIN (SELECT DISTINCT lg_code, machiaza_id FROM abr_parcels WHERE ablt_date IS NULL) p
+                 ON p.lg_code = t.lg_code AND p.machiaza_id = t.machiaza_id""")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE ref_town_src AS SELECT *, NULL::VARCHAR AS prc_base "
+                    "FROM ref_town_src")
     # jk, the join key of a municipality candidate: its lg_code; the 町字 of a ward once more under its designated
     # city's group key (kind 3 of ref_city), so "札幌市" + 町字 is one look-up, not one per ward
     con.execute(f"""

@@ -287,6 +287,7 @@ def test_a_parcel_kept_under_the_town_of_a_kyoto_street_name_is_reported_with_th
 
 
 def test_a_koaza_with_parcels_of_its_own_is_not_sent_to_its_oaza(real_con):
+    # 西根 (0001000) has a 地番 99; its 小字 南町 has 地番 of its own, so 南町99 is a number the ABR does not have
     got = match_many(real_con, ["岩手県胆沢郡金ケ崎町西根字南町22番地1", "岩手県胆沢郡金ケ崎町西根字南町99"])
     assert [(g["machiaza_id"], g["match_level"], g["prc_num2"]) for g in got] == [
         ("0001001", "parcel", "1"), ("0001001", "machiaza_detail", None)]
