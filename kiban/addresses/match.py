@@ -40,6 +40,8 @@ FIELDS = ("input", "output", "others", "match_level", "coordinate_level", "lat",
 _HEAD = 14  # longest municipality key considered, in characters
 # over the key (katakana, ケ for が): 上る/上ル, 上がる/上ガル (上ケル), 東入る/東入ル/東入
 _STREET = "^(.{2,30}?(上る|下る|上ル|下ル|上ケル|下ケル|東入る|西入る|東入ル|西入ル|東入|西入))"
+#: a 小字 not in the ABR between the 町字 and the numbers: 字, a short name without numerals, then a numeral
+AZA_PATTERN = "^(字[^0-9 字]{1,8}?) ?[0-9]"
 _TEMPS = ("m_in", "m_p", "m_heads", "m_city", "m_cand", "m_start", "m_town", "m_best", "m_num", "m_rsdt", "m_prc")
 
 
@@ -175,9 +177,15 @@ def _numbers(con: duckdb.DuckDBPyConnection, have: set[str]) -> None:
                      length(n1) + CASE WHEN n2 = '' THEN 0 ELSE length(n2) + 1 END
                                 + CASE WHEN n3 = '' THEN 0 ELSE length(n3) + 1 END AS e3
               FROM (
-                  SELECT id, lg_code, machiaza_id, rn, p.n1, p.n2, p.n3 FROM (
-                      SELECT b.id, b.lg_code, b.machiaza_id, {normalise_numbers_sql("ltrim(substr(i.n, b.e + 1))")} AS rn
-                      FROM m_best b JOIN m_in i USING (id) WHERE b.machiaza_id IS NOT NULL AND NOT b.ambiguous),
+                  SELECT id, lg_code, machiaza_id, aza, rn, p.n1, p.n2, p.n3 FROM (
+                      SELECT id, lg_code, machiaza_id, aza,
+                             {normalise_numbers_sql("ltrim(substr(raw, length(aza) + 1))")} AS rn
+                      FROM (  -- a 小字 the ABR does not list (大字下柳字北1234番地) is passed over, kept in aza
+                          SELECT *, CASE WHEN starts_with(raw, '字')
+                                         THEN regexp_extract(raw, {_lit(AZA_PATTERN)}, 1) ELSE '' END AS aza
+                          FROM (SELECT b.id, b.lg_code, b.machiaza_id, ltrim(substr(i.n, b.e + 1)) AS raw
+                                FROM m_best b JOIN m_in i USING (id)
+                                WHERE b.machiaza_id IS NOT NULL AND NOT b.ambiguous))),
                   LATERAL (SELECT unnest(regexp_extract(rn, {_lit(NUMBER_PATTERN)}, ['n1', 'n2', 'n3']))) p))""")
     x("UPDATE m_num SET v2 = NULL, v3 = NULL WHERE v1 IS NULL")
     x("UPDATE m_num SET v3 = NULL WHERE v2 IS NULL")
@@ -254,7 +262,7 @@ def _assemble_sql(have: set[str]) -> str:
             FROM m_in i JOIN m_p p USING (id) LEFT JOIN m_best b USING (id)
             LEFT JOIN ref_town_src t ON t.lg_code = b.lg_code AND t.machiaza_id = b.machiaza_id),
         pick AS (  -- 住居表示 first in a 住居表示 町字, 地番 first elsewhere; the more numbers used the better
-            SELECT base.*, n.rn, n.e1, n.e2, n.e3,
+            SELECT base.*, n.aza, n.rn, n.e1, n.e2, n.e3,
                    CASE WHEN r.id IS NOT NULL AND (q.id IS NULL OR (flg = '1' AND r.used >= q.used)
                                                    OR r.used > q.used) THEN 'rsdt'
                         WHEN q.id IS NOT NULL THEN 'prc' END AS kind,
@@ -316,11 +324,11 @@ def _assemble_sql(have: set[str]) -> str:
             FROM placed)
         SELECT id, input,
                trim(concat(CASE WHEN level <> 'unknown' THEN coalesce(pref, pref_name) END, county, city, ward,
-                           town_text, num_text,
+                           town_text, aza, num_text,
                            CASE WHEN other_text <> '' AND num_text <> '' AND NOT starts_with(other_text, '-')
                                 THEN ' ' END,
                            other_text)) AS output,
-               list_filter([street_text, NULLIF(other_text, '')], x -> x IS NOT NULL) AS others,
+               list_filter([street_text, NULLIF(aza, ''), NULLIF(other_text, '')], x -> x IS NOT NULL) AS others,
                level AS match_level, coord AS coordinate_level,
                CASE coord WHEN 'residential_detail' THEN r_lat WHEN 'residential_block' THEN r_lat
                           WHEN 'parcel' THEN q_lat WHEN 'machiaza' THEN t_lat WHEN 'machiaza_detail' THEN t_lat

@@ -245,6 +245,14 @@ CASES: list[tuple[str, str | None, str | None, str]] = [
     ("京都市中京区寺町通御池上がる上本能寺前町488", NAKAGYO, "0098000", PRC),
     ("京都市中京区烏丸通三条下がる饅頭屋町600", NAKAGYO, "0120000", PRC),
     ("京都府京都市上賀茂本山339", KYOTO_KITA, "0010000", PRC),
+    # a 小字 the ABR does not list, between the 大字 and the 地番
+    ("春日部市大字下柳字北1234番地", KASUKABE, "0030000", PRC),
+    ("埼玉県春日部市下柳字北1234", KASUKABE, "0030000", PRC),
+    ("春日部市大字下柳字北 123番地の4", KASUKABE, "0030000", PRC),
+    ("岩手県胆沢郡金ケ崎町西根字森山99", KANEGASAKI, "0001000", PRC),
+    ("奈良県生駒郡斑鳩町大字龍田字東100番地", IKARUGA, "0003000", PRC),
+    ("春日部市下柳字北", KASUKABE, "0030000", MA),
+    ("春日部市下柳1234番地先", KASUKABE, "0030000", PRC),
 ]
 
 
@@ -298,3 +306,10 @@ def test_a_town_of_two_wards_after_the_designated_city_alone_is_placed_in_the_ci
     assert (got[0]["lg_code"], got[0]["match_level"], got[0]["city"], got[0]["others"]) == (
         "261009", "city", "京都市", ["中之町565"])
     assert (got[1]["lg_code"], got[1]["match_level"]) == (None, "unknown")  # no city written: nothing to fall to
+
+
+def test_a_koaza_the_abr_does_not_list_is_passed_over_and_kept_in_the_output_and_others(real_con):
+    got = match_many(real_con, ["春日部市大字下柳字北1234番地 倉庫"])[0]
+    assert (got["machiaza_id"], got["prc_num1"], got["koaza"]) == ("0030000", "1234", None)
+    assert got["output"] == "埼玉県春日部市下柳字北1234 倉庫"
+    assert got["others"] == ["字北", "倉庫"]
