@@ -253,6 +253,13 @@ CASES: list[tuple[str, str | None, str | None, str]] = [
     ("奈良県生駒郡斑鳩町大字龍田字東100番地", IKARUGA, "0003000", PRC),
     ("春日部市下柳字北", KASUKABE, "0030000", MA),
     ("春日部市下柳1234番地先", KASUKABE, "0030000", PRC),
+    # spaces between the parts, everything in 漢数字, ノ between the numbers, a 街区 alone
+    ("京都市中京区烏丸通三条下る 饅頭屋町 600", NAKAGYO, "0120000", PRC),
+    ("京都市中京区 寺町通御池上る 上本能寺前町 488", NAKAGYO, "0098000", PRC),
+    ("札幌市中央区北一条西二丁目一番地一", SAPPORO_CHUO, "0022002", PRC),
+    ("霞が関1ノ3ノ1", CHIYODA, "0007001", RD),
+    ("東京都千代田区霞が関1丁目3番", CHIYODA, "0007001", RB),
+    ("大阪府堺市堺区熊野町東三丁目1-9", SAKAI_SAKAI, "0040003", RD),
 ]
 
 
