@@ -260,6 +260,13 @@ CASES: list[tuple[str, str | None, str | None, str]] = [
     ("霞が関1ノ3ノ1", CHIYODA, "0007001", RD),
     ("東京都千代田区霞が関1丁目3番", CHIYODA, "0007001", RB),
     ("大阪府堺市堺区熊野町東三丁目1-9", SAKAI_SAKAI, "0040003", RD),
+    # 札幌市北区 北24条西5丁目: 24 written every way
+    ("札幌市北区北24条西5丁目1-1", SAPPORO_KITA, "0024005", PRC),
+    ("北海道札幌市北区北二十四条西五丁目1番地1", SAPPORO_KITA, "0024005", PRC),
+    ("札幌市北区北２４条西５丁目１－１", SAPPORO_KITA, "0024005", PRC),
+    ("札幌市北区北二四条西五丁目一－一", SAPPORO_KITA, "0024005", PRC),
+    ("札幌市北24西5-1-1", SAPPORO_KITA, "0024005", PRC),
+    ("北区北24条西5丁目", SAPPORO_KITA, "0024005", MD),
 ]
 
 
