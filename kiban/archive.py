@@ -18,6 +18,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kiban.durable import GroupSync, fsync_path
+
+__all__ = ["FetchLog", "RawArchive", "RawObject", "fsync_path", "safe_name", "sha256_file"]
+
 _CHUNK = 1 << 20
 
 
@@ -46,14 +50,8 @@ def safe_name(name: str) -> str:
     return base or "unnamed"
 
 
-def fsync_path(path: str | Path) -> None:
-    """Flush a file's bytes, or a folder's entries (a new name in it survives a power loss), to the disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
+#: the archive's folders (``sha256/<aa>/``): concurrent arrivals share their folder fsyncs
+_FOLDERS = GroupSync()
 
 #: One receipts update at a time in this process (threads of ``kiban serve``); ``.receipts.lock`` for processes.
 _RECEIPTS = threading.Lock()
@@ -97,7 +95,7 @@ class RawArchive:
                 os.fsync(f.fileno())  # durable before anyone is told it was received (a 202, a removed landing file)
             os.chmod(tmp, 0o444)
             os.replace(tmp, target)
-            fsync_path(target.parent)
+            _FOLDERS.durable(target.parent)
         return self._receipt(digest, target, original_name, source, new)
 
     def _receipt(self, digest: str, target: Path, original_name: str, source: str, new: bool) -> RawObject:

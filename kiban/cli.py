@@ -293,7 +293,7 @@ def demo(paths, quiet: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Processes serving this port (each accepts reports; one of them stores them).")
+              help="Processes serving this port (each accepts reports; with N > 1 one more process stores them).")
 @click.pass_obj
 def serve(paths, host: str, port: int, workers: int) -> None:
     """Serve the HTTP API and status page (read-only data; report intake)."""
@@ -311,8 +311,16 @@ def serve(paths, host: str, port: int, workers: int) -> None:
         uvicorn.run(app, host=host, port=port, log_level="info")
         return
     os.environ["KIBAN_HOME"] = str(paths.home)  # the workers build the same app (kiban.serve.app:app_from_env)
-    uvicorn.run("kiban.serve.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="info")
+    from kiban.intake import writer
+
+    # one more process stores, at a lower CPU priority (KIBAN_INTAKE_WRITER_NICE, default 10): the N accept
+    storing = writer.start(paths, int(os.environ.get("KIBAN_INTAKE_WRITER_NICE", "10")))
+    try:
+        uvicorn.run("kiban.serve.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="info")
+    finally:
+        storing.terminate()
+        storing.wait()
 
 
 @main.command()

@@ -8,7 +8,8 @@ without ``hash``. Removing, reordering or editing a record breaks the chain, whi
 (``kiban reports audit verify``); truncating the tail is caught by comparing the head hash with one kept
 elsewhere.
 
-Files are opened ``O_APPEND`` with mode 0600 and fsync'd after every record; writers in several threads or
+Files are opened ``O_APPEND`` with mode 0600 and every record is fsync'd before ``record`` returns (concurrent
+appends of one process share one fsync, :mod:`kiban.durable`); writers in several threads or
 processes serialise on ``flock`` of ``.lock``. The module knows nothing of HTTP: callers pass plain values.
 """
 
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from kiban.config import Paths
+from kiban.durable import GroupSync
 from kiban.intake.identity import Identity
 
 GENESIS = "0" * 64
@@ -68,6 +70,7 @@ class AuditLog:
         self.clock = clock
         self._lock = threading.Lock()
         self._head = _Head()
+        self._sync = GroupSync()  # concurrent appends of this process share one fsync
 
     @classmethod
     def for_home(cls, paths: Paths) -> AuditLog:
@@ -97,11 +100,13 @@ class AuditLog:
             lock_fd = os.open(self.root / ".lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
             try:
                 fcntl.flock(lock_fd, fcntl.LOCK_EX)
-                return self._append_locked(event)
+                record, ticket = self._append_locked(event)
             finally:
                 os.close(lock_fd)  # releases the flock
+        self._sync.wait(ticket)  # durable before the caller answers (one fsync for the appends made meanwhile)
+        return record
 
-    def _append_locked(self, event: dict) -> dict:
+    def _append_locked(self, event: dict) -> tuple[dict, int]:
         now = self.clock().astimezone(UTC)
         newest = _files(self.root)[-1:] or [None]
         head, torn = self._read_head(newest[0])
@@ -115,18 +120,14 @@ class AuditLog:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
             os.write(fd, line)
-            os.fsync(fd)
             size = os.fstat(fd).st_size
         finally:
             os.close(fd)
+        ticket = self._sync.mark(path)
         if created:
-            dfd = os.open(self.root, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+            ticket = self._sync.mark(self.root)
         self._head = _Head(path, size, record["seq"], record["hash"])
-        return record
+        return record, ticket
 
     def _read_head(self, path: Path | None) -> tuple[_Head, bool]:
         """The last record (our cache when the newest file is as we left it) and whether the file ends torn."""

@@ -23,6 +23,7 @@ from typing import Any
 
 from kiban.archive import RawArchive, RawObject, fsync_path
 from kiban.config import Paths
+from kiban.durable import GroupSync
 from kiban.load.model import Arrival
 
 SUBMISSION_ID = re.compile(r"sub_[0-9a-f]{32}")
@@ -60,6 +61,7 @@ class IntakeQueue:
         self.root = paths.home / "intake" / "queue"
         self.archive = RawArchive(paths.raw)
         self._lock = threading.Lock()
+        self._folder = GroupSync()  # concurrent requests share the folder's fsync
 
     def _path(self, submission_id: str) -> Path:
         if not SUBMISSION_ID.fullmatch(submission_id):
@@ -77,7 +79,7 @@ class IntakeQueue:
             os.fsync(f.fileno())
         os.replace(tmp, target)
         if sync_dir:
-            fsync_path(self.root)
+            self._folder.durable(self.root)
 
     def put_bytes(self, data: bytes, name: str, *, channel: str, submitted_by: Mapping[str, Any] | None,
                   received_at: datetime | None = None) -> Queued:

@@ -178,13 +178,16 @@ class IntakeService:
     def _follow(self) -> None:
         """Not the writer: settle this process's tickets once their records leave the queue (stored by the
         writer); take the writer lock over when its holder is gone."""
-        tries = 0
-        while not self._stop.wait(self.follow_interval):
+        tries, interval = 0, self.follow_interval
+        while not self._stop.wait(interval):
             try:
                 with self._tickets_lock:
                     open_ids = list(self._tickets)
                 if open_ids:
+                    t0 = time.monotonic()
                     waiting = self.queue.ids()
+                    # a backlog of 10,000s of names: list it less often (at most ~5% of a core, not a core's tenth)
+                    interval = max(self.follow_interval, 20 * (time.monotonic() - t0))
                     for sid in open_ids:
                         if sid not in waiting:
                             self._settle(sid)

@@ -151,14 +151,18 @@ def routes(paths: Paths) -> list[Route]:
             facts["reason"] = "server_error"
             raise
         finally:
-            await asyncio.to_thread(
-                audit.record, op, status, identity=who if isinstance(who, Identity) else None,
-                reason=facts.get("reason") or (who.reason if isinstance(who, Refusal) else None),
-                credential=credential_kind(request.headers.get("authorization")),
-                lg_codes=facts.get("lg_codes", ()), submission_id=facts.get("submission_id"),
-                sha256=facts.get("sha256"), target=facts.get("target"),
-                client=request.client.host if request.client else None)
+            if not facts.get("audited"):  # an accepted submission wrote its record in its own worker call
+                await asyncio.to_thread(write_audit, op, status, request, who, facts)
         return response
+
+    def write_audit(op: str, status: int, request: Request, who: Identity | Refusal, facts: dict) -> None:
+        audit.record(op, status, identity=who if isinstance(who, Identity) else None,
+                     reason=facts.get("reason") or (who.reason if isinstance(who, Refusal) else None),
+                     credential=credential_kind(request.headers.get("authorization")),
+                     lg_codes=facts.get("lg_codes", ()), submission_id=facts.get("submission_id"),
+                     sha256=facts.get("sha256"), target=facts.get("target"),
+                     client=request.client.host if request.client else None)
+        facts["audited"] = True
 
     def remember(report_ids: list[str], submission_id: str) -> None:
         for rid in report_ids:
@@ -186,16 +190,33 @@ def routes(paths: Paths) -> list[Route]:
             facts["reason"] = "too_large"
             return problem(413, "Upload too large", f"the limit is {MAX_BYTES} bytes", rule="too_large")
         intake = request.app.state.intake
+        wait = request.query_params.get("wait") in ("1", "true")
         identity = who.to_dict()
-        q = await asyncio.to_thread(intake.queue.put_bytes, data, safe_filename(name), channel="api",
-                                    submitted_by=identity, received_at=datetime.now(UTC))
-        facts.update(submission_id=q.submission_id, sha256=q.sha256)
-        first = intake.duplicate_of(q)
-        code, status, reasons, ids, lgs = await asyncio.to_thread(quick_check, q, data, identity)
-        facts.update(reason=reasons[0].get("rule") if reasons else status, lg_codes=lgs)
+
+        def accept() -> tuple:
+            """Archive and queue durably, the quick check, hand to the writer and (unless the answer waits for
+            the load) write the audit record: one worker-thread call per submission, not four."""
+            q = intake.queue.put_bytes(data, safe_filename(name), channel="api", submitted_by=identity,
+                                       received_at=datetime.now(UTC))
+            facts.update(submission_id=q.submission_id, sha256=q.sha256)
+            first = intake.duplicate_of(q)
+            code, status, reasons, ids, lgs = quick_check(q, data, identity)
+            facts.update(reason=reasons[0].get("rule") if reasons else status, lg_codes=lgs)
+            ticket = intake.submit(q)
+            if not wait:
+                if first is not None and code == 202:
+                    code, facts["reason"] = 200, "duplicate"
+                write_audit("submit", code, request, who, facts)  # durable before the answer is sent
+            return q, first, code, status, reasons, ids, ticket
+
+        work = asyncio.ensure_future(asyncio.to_thread(accept))
+        try:
+            q, first, code, status, reasons, ids, ticket = await asyncio.shield(work)
+        except asyncio.CancelledError:
+            await asyncio.wait([work])  # the thread finishes what it began (its audit record included)
+            raise
         remember(ids, q.submission_id)
-        ticket = intake.submit(q)
-        if request.query_params.get("wait") in ("1", "true"):
+        if wait:
             await asyncio.to_thread(ticket.done.wait, 120)
             if ticket.result is not None:
                 final = receipts.from_result(ticket.result)
@@ -209,7 +230,7 @@ def routes(paths: Paths) -> list[Route]:
                     code = 202
                 return _json({**_answer(q, word, final.errors, final.warnings, final.report_ids or ids),
                               "stored_status": final.status, "duplicate_of": final.duplicate_of}, code)
-        if first is not None and code == 202:
+        if first is not None and code in (200, 202):
             facts["reason"] = "duplicate"
             return _json({**_answer(q, "duplicate", [], [], ids), "duplicate_of": first}, 200)
         return _json(_answer(q, status, reasons, [], ids), code)
