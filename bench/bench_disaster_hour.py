@@ -208,7 +208,9 @@ def drain(home: Path, disasters: list[str], expected_damage: int, expected_shelt
     paths = resolve_paths(home)
     waiting = len(IntakeQueue(paths).ids())
     t0 = time.perf_counter()
-    service = IntakeService(paths).start()
+    from kiban.intake.writer import MAX_BATCH
+
+    service = IntakeService(paths, max_batch=MAX_BATCH).start()  # batches as large as serve --workers' writer
     try:
         while IntakeQueue(paths).ids():
             time.sleep(0.5)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +44,9 @@ from registries.reports.parse import parse
 from registries.reports.safety import DEFAULT_MAX_BYTES, safe_filename
 
 MAX_BYTES = int(os.environ.get("KIBAN_INTAKE_MAX_BYTES", DEFAULT_MAX_BYTES))
+#: threads accepting submissions at once per process (each mostly waits for an fsync; more at once share more of
+#: them, :mod:`kiban.durable`); asyncio's default pool has ``cores + 4``
+INTAKE_THREADS = int(os.environ.get("KIBAN_INTAKE_THREADS", "32"))
 _RECENT = 10_000  # report ids of recent submissions kept in memory for GET by report id before they are stored
 
 
@@ -131,6 +135,7 @@ def routes(paths: Paths) -> list[Route]:
     authenticator = Authenticator(TokenStore(paths), verifier_from_env(os.environ))
     audit = AuditLog.for_home(paths)
     recent: OrderedDict[str, str] = OrderedDict()  # report_id -> submission_id, bounded
+    accepting = ThreadPoolExecutor(max_workers=INTAKE_THREADS, thread_name_prefix="kiban-accept")
 
     async def authenticate(request: Request) -> Identity | Refusal:
         return await asyncio.to_thread(authenticator.authenticate, request.headers.get("authorization"),
@@ -209,7 +214,7 @@ def routes(paths: Paths) -> list[Route]:
                 write_audit("submit", code, request, who, facts)  # durable before the answer is sent
             return q, first, code, status, reasons, ids, ticket
 
-        work = asyncio.ensure_future(asyncio.to_thread(accept))
+        work = asyncio.get_running_loop().run_in_executor(accepting, accept)
         try:
             q, first, code, status, reasons, ids, ticket = await asyncio.shield(work)
         except asyncio.CancelledError:
