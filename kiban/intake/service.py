@@ -209,7 +209,8 @@ class IntakeService:
             t.done.set()
 
     def stop(self, timeout: float = 30.0) -> None:
-        self.flush(timeout)
+        if self.writing:  # a follower stores nothing: waiting would only hold up the shutdown (all is on disk)
+            self.flush(timeout)
         self._stop.set()
         for t in self._threads:
             t.join(timeout=2)

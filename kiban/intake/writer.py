@@ -59,7 +59,7 @@ def run(paths: Paths, nice: int) -> None:
     try:
         stop.wait()
     finally:
-        service.stop()
+        service.stop(timeout=5)  # a backlog stays queued on disk for the next start; no use waiting for it
         events.close()
 
 
