@@ -7,7 +7,7 @@
 1,741 x K shelter rows (K = 12: 20,892 rows) per disaster. ``--disasters 10`` sends ten full rounds with ten
 distinct disaster ids (69,640 submissions; the first is the warm-up), one disaster after the other, and checks
 every disaster's counts on its own. ``--workers W`` starts ``kiban serve --workers W`` (W intake processes on
-one port; one of them also stores). The "ten minutes" are compressed: everything is sent as fast as
+one port; with W > 1 one more process stores, at a lower CPU priority). The "ten minutes" are compressed: everything is sent as fast as
 the server accepts (``--pace 600`` spreads the sends over ten real minutes instead). The server is
 ``kiban serve`` (uvicorn) in a subprocess on 127.0.0.1 with a fresh KIBAN_HOME; the client is httpx with
 C concurrent requests. Printed: accepted per second, p50/p95/p99 submission latency, the time until every
