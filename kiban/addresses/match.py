@@ -42,6 +42,7 @@ _HEAD = 14  # longest municipality key considered, in characters
 _STREET = "^(.{2,30}?(上る|下る|上ル|下ル|上ケル|下ケル|東入る|西入る|東入ル|西入ル|東入|西入))"
 #: a 小字 not in the ABR between the 町字 and the numbers: 字, a short name without numerals, then a numeral
 AZA_PATTERN = "^(字[^0-9 字]{1,8}?) ?[0-9]"
+_PREF_SUFFIXES = "都府県"
 _TEMPS = ("m_in", "m_p", "m_heads", "m_city", "m_cand", "m_start", "m_town", "m_best", "m_num", "m_rsdt", "m_prc")
 
 
@@ -49,9 +50,12 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _pref_regex(con: duckdb.DuckDBPyConnection) -> str:
-    keys = sorted((r[0] for r in con.execute("SELECT key FROM ref_pref WHERE key <> ''").fetchall()), key=len,
-                  reverse=True)
+def _pref_regex(con: duckdb.DuckDBPyConnection, *, short: bool = False) -> str:
+    """``^(東京都|京都府|…)``; ``short``: the names without 都/府/県 (``^(東京|京都|…)``; 北海道 has none)."""
+    keys = [r[0] for r in con.execute("SELECT key FROM ref_pref WHERE key <> ''").fetchall()]
+    if short:
+        keys = [k[:-1] for k in keys if len(k) > 2 and k[-1] in _PREF_SUFFIXES]
+    keys.sort(key=len, reverse=True)
     return "^(" + "|".join(re.escape(k) for k in keys) + ")" if keys else "^(\\x00)"
 
 
@@ -74,13 +78,31 @@ def run(con: duckdb.DuckDBPyConnection, source: str, *, prepared: bool = False) 
     # after the last of them within _HEAD characters, since no key can match beyond it; the heads then repeat
     # (``千代田区`` for every address in 千代田区) and are looked up once each
     ends = "".join(r[0] for r in x("SELECT DISTINCT right(key, 1) FROM ref_city WHERE key <> ''").fetchall())
-    head = (f"regexp_extract(substr(k, pref_len + 1, {_HEAD}), {_lit('(?s)^(.*' + char_class(ends) + ')')})"
-            if ends else "''")
+    def head(start: str) -> str:
+        return (f"regexp_extract(substr(k, {start} + 1, {_HEAD}), {_lit('(?s)^(.*' + char_class(ends) + ')')})"
+                if ends else "''")
+
+    # sk: a prefecture written without 都/府/県 (東京千代田区), looked for only where no full name starts the text
     x(f"""CREATE OR REPLACE TEMP TABLE m_p AS
-          SELECT *, {head} AS head FROM (
-              SELECT i.id, i.k, p.pref_code, coalesce(length(p.key), 0) AS pref_len
-              FROM (SELECT id, k, regexp_extract(k, {_lit(_pref_regex(con))}) AS pk FROM m_in) i
+          SELECT *, {head('pref_len')} AS head FROM (
+              SELECT i.id, i.k, p.pref_code, coalesce(length(p.key), 0) AS pref_len, i.sk
+              FROM (SELECT *, CASE WHEN pk = '' THEN regexp_extract(k, {_lit(_pref_regex(con, short=True))})
+                                   ELSE '' END AS sk
+                    FROM (SELECT id, k, regexp_extract(k, {_lit(_pref_regex(con))}) AS pk FROM m_in)) i
               LEFT JOIN ref_pref p ON p.key = i.pk AND i.pk <> '')""")
+    # ... read as the prefecture only when a municipality of that prefecture follows it: 東京千代田区, 京都中京区,
+    # 大阪北区 are; 大阪狭山市 (大阪府), 京都郡苅田町 (福岡県), 富山市 and 広島市 stay one name, read below
+    x(f"""UPDATE m_p SET pref_code = s.pref_code, pref_len = s.pref_len, head = s.head FROM (
+              SELECT q.* FROM (
+                  SELECT id, pref_code, pref_len, {head('pref_len')} AS head FROM (
+                      SELECT p.id, p.k, r.pref_code, length(p.sk) AS pref_len FROM m_p p
+                      JOIN ref_pref r ON left(r.key, length(r.key) - 1) = p.sk
+                           AND right(r.key, 1) IN ({", ".join(_lit(c) for c in _PREF_SUFFIXES)})
+                      WHERE p.sk <> '')) q
+              WHERE EXISTS (SELECT 1 FROM range(1, {_HEAD} + 1) r(l) JOIN ref_city c ON c.pref_code = q.pref_code
+                                 AND (c.key = substr(q.head, 1, l)
+                                      OR c.key = substr(q.head, length(regexp_extract(q.head, '^(.{{1,5}}?郡)')) + 1, l)))
+          ) s WHERE m_p.id = s.id""")
     # municipality: distinct heads only, every prefix (and the prefix after a 郡) looked up
     x("CREATE OR REPLACE TEMP TABLE m_heads AS SELECT DISTINCT pref_code AS h_pref, head FROM m_p")
     x(f"""CREATE OR REPLACE TEMP TABLE m_city AS

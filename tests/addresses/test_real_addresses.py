@@ -17,6 +17,8 @@ SAPPORO_CHUO, SAPPORO_KITA, HIGASHIKAGURA, KANEGASAKI = "011011", "011029", "014
 KASUKABE, KYOTO_KITA, NAKAGYO, SHIMOGYO = "112143", "261017", "261041", "261068"
 IKARUGA, HIROSHIMA_NAKA, FUKUOKA_CHUO, MIYAZAKI = "293440", "341011", "401331", "452017"
 OBIHIRO, ASAHIKAWA, SAKAI_SAKAI = "012076", "012041", "271411"
+OSAKASAYAMA, KANDA, TOYAMA, FUKUSHIMA_KU = "272311", "406210", "162019", "271039"
+KITAHIROSHIMA_SHI, KITAHIROSHIMA_CHO, FUDAI, HACHIMANTAI = "012343", "343692", "034835", "032140"
 
 RD, RB, PRC = "residential_detail", "residential_block", "parcel"
 MA, MD, CITY, PREF, UNKNOWN = "machiaza", "machiaza_detail", "city", "prefecture", "unknown"
@@ -267,6 +269,90 @@ CASES: list[tuple[str, str | None, str | None, str]] = [
     ("札幌市北区北二四条西五丁目一－一", SAPPORO_KITA, "0024005", PRC),
     ("札幌市北24西5-1-1", SAPPORO_KITA, "0024005", PRC),
     ("北区北24条西5丁目", SAPPORO_KITA, "0024005", MD),
+    # a prefecture written without 都/府/県, read only where a municipality of that prefecture follows it
+    ("東京千代田区霞が関1-3-1", CHIYODA, "0007001", RD),
+    ("東京千代田区霞が関1丁目3番1号", CHIYODA, "0007001", RD),
+    ("東京北区赤羽1-1-1", KITA_TOKYO, "0001001", RD),
+    ("京都中京区寺町通御池上る上本能寺前町488", NAKAGYO, "0098000", PRC),
+    ("京都北区上賀茂本山339", KYOTO_KITA, "0010000", PRC),
+    ("京都京都市中京区饅頭屋町600", NAKAGYO, "0120000", PRC),
+    ("大阪堺市堺区熊野町東3丁1-9", SAKAI_SAKAI, "0040003", RD),
+    ("大阪福島区大開1-8-1", FUKUSHIMA_KU, "0001001", RD),
+    ("神奈川横浜市中区", "141046", None, CITY),
+    ("埼玉春日部市下柳1234", KASUKABE, "0030000", PRC),
+    ("福岡福岡市中央区渡辺通2-1-82", FUKUOKA_CHUO, "0005002", RD),
+    ("広島広島市中区基町10-52", HIROSHIMA_NAKA, "0010000", PRC),
+    ("宮崎宮崎市橘通西1-1-1", MIYAZAKI, "0001001", RD),
+    ("奈良生駒郡斑鳩町法隆寺西1丁目1-1", IKARUGA, "0002001", PRC),
+    ("岩手胆沢郡金ケ崎町西根99", KANEGASAKI, "0001000", PRC),
+    ("福島福島市", "072010", None, CITY),
+    ("富山富山市新桜町7-38", TOYAMA, "0150000", PRC),
+    ("大阪大阪狭山市狭山1-2384-1", OSAKASAYAMA, "0010001", PRC),
+    ("福岡京都郡苅田町富久町1-19-1", KANDA, "0020001", PRC),
+    ("広島山県郡北広島町有田1234", KITAHIROSHIMA_CHO, "0003000", PRC),
+    ("広島北広島町有田1234", KITAHIROSHIMA_CHO, "0003000", PRC),
+    ("岩手八幡平市大更第2地割123-1", HACHIMANTAI, "0012002", PRC),
+    # ... and names that start like a prefecture stay whole: 大阪狭山市, 京都郡 (福岡県), 富山市, 福島区 (大阪市),
+    # 北広島市 (北海道) and 北広島町 (広島県)
+    ("大阪狭山市狭山1丁目2384-1", OSAKASAYAMA, "0010001", PRC),
+    ("大阪府大阪狭山市狭山一丁目2384番地の1", OSAKASAYAMA, "0010001", PRC),
+    ("京都郡苅田町富久町1丁目19-1", KANDA, "0020001", PRC),
+    ("福岡県京都郡苅田町富久町一丁目19番1", KANDA, "0020001", PRC),
+    ("苅田町富久町1丁目19-1", KANDA, "0020001", PRC),
+    ("富山市新桜町7-38", TOYAMA, "0150000", PRC),
+    ("富山県富山市新桜町7番38号", TOYAMA, "0150000", PRC),
+    ("福島区大開1-8-1", FUKUSHIMA_KU, "0001001", RD),
+    ("大阪市福島区大開一丁目8番1号", FUKUSHIMA_KU, "0001001", RD),
+    ("北広島市中央4丁目2-1", KITAHIROSHIMA_SHI, "0004004", PRC),
+    ("北海道北広島市中央4-2-1", KITAHIROSHIMA_SHI, "0004004", PRC),
+    ("広島県山県郡北広島町有田1234", KITAHIROSHIMA_CHO, "0003000", PRC),
+    ("北広島町有田1234", KITAHIROSHIMA_CHO, "0003000", PRC),
+    ("京都市中京区上本能寺前町488", NAKAGYO, "0098000", PRC),
+    # a label, quotes or brackets, 日本、 before the address (and a postal code on either side of the label)
+    ("住所：東京都千代田区霞が関1-3-1", CHIYODA, "0007001", RD),
+    ("住所:東京都千代田区霞が関1-3-1", CHIYODA, "0007001", RD),
+    ("所在地：東京都千代田区霞が関1丁目3番1号", CHIYODA, "0007001", RD),
+    ("所在地 東京都千代田区霞が関1-3-1", CHIYODA, "0007001", RD),
+    ("【住所】東京都千代田区霞が関1-3-1", CHIYODA, "0007001", RD),
+    ("【所在地】〒100-8901 東京都千代田区霞が関1-3-1", CHIYODA, "0007001", RD),
+    ("住所 〒100-8901 東京都千代田区霞が関1-3-1", CHIYODA, "0007001", RD),
+    ("〒100-8901 住所：東京都千代田区霞が関1-3-1", CHIYODA, "0007001", RD),
+    ("住所：霞が関1-3-1", CHIYODA, "0007001", RD),
+    ("「東京都千代田区霞が関1-3-1」", CHIYODA, "0007001", RD),
+    ('"東京都千代田区霞が関1-3-1"', CHIYODA, "0007001", RD),
+    ("『京都市中京区寺町通御池上る上本能寺前町488』", NAKAGYO, "0098000", PRC),
+    ("日本、〒100-8901 東京都千代田区霞が関１丁目３−１", CHIYODA, "0007001", RD),
+    ("本社：大阪府堺市堺区熊野町東3丁1-9", SAKAI_SAKAI, "0040003", RD),
+    ("本店所在地 埼玉県春日部市中央1-1-1", KASUKABE, "0001001", PRC),
+    # 岩手の地割: as the 大字 (普代村 第１地割 and its 小字 上村) or as a 小字 (八幡平市 大更 第２地割); 第 or not
+    ("岩手県下閉伊郡普代村第1地割上村43-25", FUDAI, "0001001", PRC),
+    ("岩手県下閉伊郡普代村第１地割上村４３−２５", FUDAI, "0001001", PRC),
+    ("岩手県下閉伊郡普代村第一地割字上村43番地25", FUDAI, "0001001", PRC),
+    ("普代村1地割上村43-25", FUDAI, "0001001", PRC),
+    ("岩手県下閉伊郡普代村第1地割 上村 43-25", FUDAI, "0001001", PRC),
+    ("岩手県普代村第1地割5番地", FUDAI, "0001000", PRC),
+    ("下閉伊郡普代村第1地割", FUDAI, "0001000", MA),
+    ("岩手県八幡平市大更第2地割123-1", HACHIMANTAI, "0012002", PRC),
+    ("八幡平市大更2地割123番地1", HACHIMANTAI, "0012002", PRC),
+    ("八幡平市大更第二地割123-1", HACHIMANTAI, "0012002", PRC),
+    ("八幡平市大字大更第2地割123番地1", HACHIMANTAI, "0012002", PRC),
+    ("八幡平市大更字第2地割123-1", HACHIMANTAI, "0012002", PRC),
+    ("岩手県八幡平市大更 第2地割 123-1", HACHIMANTAI, "0012002", PRC),
+    ("岩手県八幡平市大更", HACHIMANTAI, "0012000", MA),
+    # more as people write them: a comma between the parts, 之/ノ/の and ヶ/ケ/ガ both ways, 大字 the ABR omits,
+    # 丁 written 丁目 with 番地, 丁目 before a dash
+    ("東京都千代田区、霞が関1-3-1", CHIYODA, "0007001", RD),
+    ("東京都、千代田区、霞が関1-3-1、経済産業省", CHIYODA, "0007001", RD),
+    ("東京都千代田区丸之内1-6-5", CHIYODA, "0011001", RD),
+    ("京都市中京区中ノ町565", NAKAGYO, "0150000", PRC),
+    ("京都市中京区中の町565", NAKAGYO, "0150000", PRC),
+    ("京都市中京区西之京小堀町2", NAKAGYO, "0103000", PRC),
+    ("札幌市中央区旭ガ丘1-5-10", SAPPORO_CHUO, "0001001", RD),
+    ("春日部市大字粕壁5534", KASUKABE, "0040000", PRC),
+    ("堺市堺区熊野町東3丁目1番地9", SAKAI_SAKAI, "0040003", RD),
+    ("東京都千代田区霞が関1丁目-3-1", CHIYODA, "0007001", RD),
+    ("東京都千代田区霞が関1丁目3番1", CHIYODA, "0007001", RD),
+    ("札幌市中央区北1条西2丁目1番地1号", SAPPORO_CHUO, "0022002", PRC),
 ]
 
 
@@ -327,3 +413,23 @@ def test_a_koaza_the_abr_does_not_list_is_passed_over_and_kept_in_the_output_and
     assert (got["machiaza_id"], got["prc_num1"], got["koaza"]) == ("0030000", "1234", None)
     assert got["output"] == "埼玉県春日部市下柳字北1234 倉庫"
     assert got["others"] == ["字北", "倉庫"]
+
+
+def test_a_prefecture_written_without_its_suffix_is_named_in_full_and_leaves_nothing_over(real_con):
+    got = match_many(real_con, ["東京千代田区霞が関1-3-1", "大阪狭山市狭山1丁目2384-1"])
+    assert (got[0]["pref"], got[0]["city"], got[0]["others"]) == ("東京都", "千代田区", [])
+    assert got[0]["output"] == "東京都千代田区霞が関一丁目3-1"
+    assert (got[1]["pref"], got[1]["city"], got[1]["others"]) == ("大阪府", "大阪狭山市", [])
+
+
+def test_a_label_and_quotes_before_the_address_are_not_kept_as_unmatched_text(real_con):
+    got = match_many(real_con, ["【所在地】〒100-8901 東京都千代田区霞が関1-3-1 5F", "「東京都千代田区霞が関1-3-1」"])
+    assert (got[0]["output"], got[0]["others"]) == ("東京都千代田区霞が関一丁目3-1 5F", ["5F"])
+    assert (got[1]["output"], got[1]["others"]) == ("東京都千代田区霞が関一丁目3-1", [])
+
+
+def test_a_chiwari_is_reported_with_the_abr_spelling_whichever_way_it_was_written(real_con):
+    got = match_many(real_con, ["普代村1地割上村43番地25", "八幡平市大更第二地割123-1"])
+    assert (got[0]["oaza_cho"], got[0]["koaza"], got[0]["prc_num1"], got[0]["prc_num2"]) == (
+        "第１地割", "上村", "43", "25")
+    assert (got[1]["oaza_cho"], got[1]["koaza"], got[1]["prc_id"]) == ("大更", "第２地割", "001230000100000")

@@ -4,14 +4,17 @@
 
 1. full-width ASCII -> ASCII (``１``/``Ａ``/``（``), ideographic and other spaces -> space;
 2. half-width katakana -> full-width (``ｹ`` -> ``ケ``, ``ｶﾞ`` -> ``ガ``);
-3. a leading postal code (``〒100-0013``) and a leading parenthesised note (``（前期）``) are dropped;
+3. what stands before the address is dropped: surrounding quotes or brackets (``「…」``), ``日本、``, a label
+   (``住所：``, ``【所在地】``, ``本社``), a postal code (``〒100-0013``) and a parenthesised note (``（前期）``);
 4. 漢数字 -> arabic numerals: positional (``二四`` -> ``24``) and with units (``二十四`` -> ``24``,
    ``千二百三十四`` -> ``1234``, ``十`` -> ``10``; 百 and 千 only next to a numeral, so ``千代田`` stays);
    ``壱弐参拾`` count as numerals; a ``一`` between two arabic numerals is a dash (``1一3`` -> ``1-3``);
 5. dash look-alikes next to a numeral (``－ ー ‐ ‑ ‒ – — ― − ─ ━``) -> ``-``; spaces collapsed, and dropped
    before the first numeral (``東京都 千代田区 霞が関`` -> ``東京都千代田区霞が関``), around a dash between numerals
-   and before 丁目/番地/番/号, and after ``1条`` (``北1条 西2丁目``);
-6. 条・丁目 abbreviated: ``北1西2`` -> ``北1条西2`` (札幌), ``西2南9`` -> ``西2条南9`` (帯広).
+   and before 丁目/番地/番/号, and after ``1条`` (``北1条 西2丁目``) and ``1地割``; a comma between the parts
+   before the first numeral counts as a space (``千代田区、霞が関``);
+6. 条・丁目 abbreviated: ``北1西2`` -> ``北1条西2`` (札幌), ``西2南9`` -> ``西2条南9`` (帯広);
+7. 岩手の地割 written with or without 第: ``第1地割`` -> ``1地割`` (ABR names too, so both compare equal).
 
 ``key`` (what is compared; character for character, so it keeps the length of its input):
 旧字体・異体字 -> common form (:data:`.variants.VARIANTS`), hiragana -> katakana, small kana -> large,
@@ -98,6 +101,7 @@ _SPACES_RULES: tuple[Rule, ...] = (
     Regex(f"({_N}) (丁目|番地|番|号)", r"\1\2"),
     Regex(f"(丁目|番地|番|号) ({_N})", r"\1\2"),
     Regex(f"({_N}条) ", r"\1"),  # 北1条 西2丁目: the 丁目 of a 条 follows it
+    Regex(f"({_N}地割) ", r"\1"),  # 第1地割 上村: the 小字 of a 地割 follows it
 )
 
 #: 条・丁目 abbreviated (札幌 北1西2, 帯広 西2南9): the 条 written back after the first direction and number
@@ -106,17 +110,33 @@ _JO: tuple[Rule, ...] = (
     Regex(f"([東西])({_N}+)([北南])({_N})", r"\1\2条\3\4"),
 )
 
+_LABEL = r"^\s*[【\[<]?(?:(?:本社|本店|事業所|会社)?(?:住所|所在地)|本社|本店)[】\]>]?\s*:?\s*"
+_POSTAL = r"^\s*〒?\s*[0-9]{3}-?[0-9]{4}\s*"
+
+#: what stands before the address (on the text with ASCII widths): surrounding quotes or brackets
+#: (``「…」``, ``"…"``), ``日本、`` (as map services write it), a label (``住所:``, ``【所在地】``, ``本社 ``),
+#: a postal code (``〒100-0013``), in either order, and a parenthesised note (``(前期)``)
+_HEAD_RULES: tuple[Rule, ...] = (
+    Regex(r"^\s*[\"'「『“‘](.*?)[\"'」』”’]?\s*$", r"\1"),
+    Regex(r"^\s*日本国?(?:[、,]\s*|\s+|(〒))", r"\1"),
+    Regex(_LABEL, ""),
+    Regex(_POSTAL, ""),
+    Regex(_LABEL, ""),
+    Regex(r"^\s*\([^)]*\)\s*", ""),
+)
+_HEAD_GUARD = r"^\s*(?:[〒(0-9【\[<「『\"'“‘]|住所|所在地|本社|本店|事業所|会社|日本)"
+
 #: second stage: widths, numerals, dashes, spaces (each block only where the text needs it)
 DISPLAY_MAIN: tuple[Rule, ...] = (
     Guarded("[０-９]", (Translate(_FW_DIGITS, DIGITS),)),
     Translate(_FW_OTHER + _SPACES, "".join(chr(ord(c) - 0xFEE0) for c in _FW_OTHER) + " " * len(_SPACES)),
-    Guarded(r"^\s*[〒(0-9]", (
-        Regex(r"^\s*〒?\s*[0-9]{3}-?[0-9]{4}\s*", ""),
-        Regex(r"^\s*\([^)]*\)\s*", ""),
-    )),
+    Guarded(_HEAD_GUARD, _HEAD_RULES),
+    # a comma between the parts, before the first numeral (東京都千代田区、霞が関1-3-1), is read as a space
+    Guarded("[、,]", (Regex("^([^0-9、,]*)[、,]", r"\1 ", times=3),)),
     Guarded(r"\s", _SPACES_RULES),
     Guarded("[〇零一二三四五六七八九十壱弐参拾]|[0-9][百千]|[百千][0-9〇一二三四五六七八九十]", _KANJI_NUMERALS),
     Guarded("[北南][0-9]+[東西][0-9]|[東西][0-9]+[北南][0-9]", _JO),
+    Regex(f"第({_N}+)地割", r"\1地割"),  # 岩手の地割: 第1地割 and 1地割 are one name
     Guarded(_DASH_CLASS, _DASHES),
 )
 
