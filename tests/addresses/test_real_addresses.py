@@ -18,7 +18,7 @@ KASUKABE, KYOTO_KITA, NAKAGYO, SHIMOGYO = "112143", "261017", "261041", "261068"
 IKARUGA, HIROSHIMA_NAKA, FUKUOKA_CHUO, MIYAZAKI = "293440", "341011", "401331", "452017"
 OBIHIRO, ASAHIKAWA, SAKAI_SAKAI = "012076", "012041", "271411"
 OSAKASAYAMA, KANDA, TOYAMA, FUKUSHIMA_KU = "272311", "406210", "162019", "271039"
-KITAHIROSHIMA_SHI, KITAHIROSHIMA_CHO, FUDAI, HACHIMANTAI = "012343", "343692", "034835", "032140"
+KITAHIROSHIMA_SHI, KITAHIROSHIMA_CHO, FUDAI, HACHIMANTAI = "012343", "343692", "034851", "032140"
 
 RD, RB, PRC = "residential_detail", "residential_block", "parcel"
 MA, MD, CITY, PREF, UNKNOWN = "machiaza", "machiaza_detail", "city", "prefecture", "unknown"
@@ -339,6 +339,8 @@ CASES: list[tuple[str, str | None, str | None, str]] = [
     ("八幡平市大更字第2地割123-1", HACHIMANTAI, "0012002", PRC),
     ("岩手県八幡平市大更 第2地割 123-1", HACHIMANTAI, "0012002", PRC),
     ("岩手県八幡平市大更", HACHIMANTAI, "0012000", MA),
+    ("岩手県下閉伊郡普代村", FUDAI, None, CITY),
+    ("普代村", FUDAI, None, CITY),
     # more as people write them: a comma between the parts, 之/ノ/の and ヶ/ケ/ガ both ways, 大字 the ABR omits,
     # 丁 written 丁目 with 番地, 丁目 before a dash
     ("東京都千代田区、霞が関1-3-1", CHIYODA, "0007001", RD),
