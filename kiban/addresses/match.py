@@ -3,7 +3,8 @@
 Every stage is one SQL statement over all addresses at once (no Python loop per address):
 
 1. normalise (``display`` for output, ``key`` for comparison; :mod:`registries.abr.matching.normalise`);
-2. prefecture: one regular expression over the 47 keys;
+2. prefecture: one regular expression over the 47 keys; where none matches, one over the names without
+   都/府/県 (``東京千代田区``), kept only where a municipality of that prefecture follows (not ``大阪狭山市``);
 3. municipality: every prefix of the text after the prefecture (and after a ``〇〇郡``) is looked up in
    ``ref_city``; the distinct heads are matched, not the rows (addresses repeat their heads);
 4. 町字: for each candidate municipality, ``ref_town`` keys that start the rest (bucketed on two characters);
