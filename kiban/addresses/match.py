@@ -267,7 +267,7 @@ def _numbers(con: duckdb.DuckDBPyConnection, have: set[str]) -> None:
     else:
         x("""CREATE OR REPLACE TEMP TABLE m_prc AS SELECT NULL::BIGINT AS id, NULL AS prc_id, NULL AS prc_num1,
              NULL AS prc_num2, NULL AS prc_num3, 0 AS used, NULL::DOUBLE AS lon, NULL::DOUBLE AS lat,
-             NULL AS prc_mid WHERE false""")
+             NULL::VARCHAR AS prc_mid WHERE false""")
 
 
 def _assemble_sql(have: set[str]) -> str:

@@ -435,3 +435,24 @@ def test_a_chiwari_is_reported_with_the_abr_spelling_whichever_way_it_was_writte
     assert (got[0]["oaza_cho"], got[0]["koaza"], got[0]["prc_num1"], got[0]["prc_num2"]) == (
         "第１地割", "上村", "43", "25")
     assert (got[1]["oaza_cho"], got[1]["koaza"], got[1]["prc_id"]) == ("大更", "第２地割", "001230000100000")
+
+
+@pytest.mark.parametrize("dropped", [("abr_parcels",), ("abr_blocks", "abr_residences"),
+                                     ("abr_parcels", "abr_blocks", "abr_residences")],
+                         ids=["no parcels", "no residences", "towns only"])
+def test_matching_works_with_only_part_of_the_abr_loaded(tmp_path, dropped):
+    # `kiban ingest abr` may have loaded the 町字 without the 住居表示 or 地番 files (or the API serves an empty lake)
+    from addresses_real_abr import connection
+
+    con = connection(tmp_path)
+    for table in dropped:
+        con.execute(f"DROP TABLE {table}")
+    got = match_many(con, ["東京都千代田区霞が関一丁目3番1号", "京都府京都市北区上賀茂本山339番地"])
+    assert [(g["lg_code"], g["machiaza_id"]) for g in got] == [(CHIYODA, "0007001"), (KYOTO_KITA, "0010000")]
+    if "abr_parcels" in dropped:
+        assert got[1]["match_level"] == "machiaza" and got[1]["prc_id"] is None
+    else:
+        assert got[1]["match_level"] == "parcel" and got[1]["prc_id"] is not None
+    if "abr_residences" in dropped:
+        assert got[0]["rsdt_id"] is None and got[0]["match_level"] != "residential_detail"
+    con.close()
