@@ -25,12 +25,12 @@ import duckdb
 import pyarrow.parquet as pq
 
 from kiban.duck import quote_ident, quote_literal
+from kiban.releases.stream_write import ROW_GROUP_ROWS, stream_sorted, write_sorted_partitions
 from schemas.contract import Contract
 
 PART_PREFIX = "part_"
 #: DuckDB's folder name for a NULL partition value
 HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
-ROW_GROUP_ROWS = 122880
 OPTIONS = f"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS}"
 #: partitions written at once (each COPY of a partition is small; two keep both cores busy)
 PARALLEL_PARTITIONS = 2
@@ -73,6 +73,26 @@ def partition_folder(columns: tuple[str, ...], values: tuple[str | None, ...]) -
     """``part_<column>=<value>`` folders as DuckDB's ``PARTITION_BY`` names them (value percent-encoded)."""
     return "/".join(f"{partition_dir(c)}={HIVE_NULL if v is None else urllib.parse.quote(v, safe='')}"
                     for c, v in zip(columns, values, strict=True))
+
+
+def _sorted_partitions_sql(contract: Contract, source: str, available: set[str]) -> tuple[str, list[str]]:
+    """The rows of ``source`` with contract columns and the partition values as text (``_kiban_part_<i>``),
+    ordered by (partition values, ``sort_by``) so each folder's rows form one run; and the key column names."""
+    keys = [f"_kiban_part_{i}" for i in range(len(contract.partition_by))]
+    raw = ", ".join(quote_ident(c.name) if c.name in available else f"CAST(NULL AS {c.duckdb_type}) AS "
+                    f"{quote_ident(c.name)}" for c in contract.columns)
+    parts = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR) AS {k}" for c, k in zip(contract.partition_by, keys,
+                                                                                 strict=True))
+    order = ", ".join([*keys, *(quote_ident(c) for c in contract.sort_by)])
+    return f"SELECT {raw}, {parts} FROM {quote_ident(source)} ORDER BY {order}", keys
+
+
+def _write_partitions_arrow(con: duckdb.DuckDBPyConnection, contract: Contract, source: str, available: set[str],
+                            target: Path) -> None:
+    """One sort streamed as Arrow, each partition's run written by pyarrow (:mod:`kiban.releases.stream_write`)."""
+    sql, keys = _sorted_partitions_sql(contract, source, available)
+    write_sorted_partitions(stream_sorted(con, sql), keys, lambda v: partition_folder(contract.partition_by, v),
+                            target)
 
 
 def _write_partitions(con: duckdb.DuckDBPyConnection, contract: Contract, source: str, available: set[str],
@@ -123,7 +143,10 @@ def write_dataset(con: duckdb.DuckDBPyConnection, contract: Contract, source: st
     available = {r[0] for r in con.execute(f"DESCRIBE {quote_ident(source)}").fetchall()}
     empty = con.execute(f"SELECT count(*) = 0 FROM {quote_ident(source)}").fetchone()[0]
     if contract.partition_by and not empty:
-        _write_partitions(con, contract, source, available, target)
+        if primary_geometry(contract) is None:
+            _write_partitions_arrow(con, contract, source, available, target)
+        else:  # GeoParquet needs DuckDB's writer (the spatial extension writes the ``geo`` metadata)
+            _write_partitions(con, contract, source, available, target)
     else:
         select = select_list(contract, available)
         order = ", ".join(quote_ident(c) for c in (*contract.partition_by, *contract.sort_by)) or "ALL"
