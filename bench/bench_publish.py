@@ -41,7 +41,7 @@ QUERIES = {
 }
 
 
-def synthetic_select(rows: int) -> str:
+def synthetic_select(rows: int, order: str = "random") -> str:
     c = all_contracts()["corporations"]
     src = f"""
         SELECT CAST(1000000000000 + i * 7 AS VARCHAR) AS corporate_number,
@@ -62,7 +62,8 @@ def synthetic_select(rows: int) -> str:
             "prefecture_name", "city_name", "street_number", "prefecture_code", "city_code", "post_code",
             "close_date", "close_cause", "assignment_date", "latest", "en_name", "furigana", "hihyoji", "is_closed",
             "source_file", "load_id"]
-    return f"SELECT {contract_select(c, cols)} FROM ({src}) s ORDER BY random()"
+    # the lake's row order: shuffled (the default: publish must sort) or already by corporate number
+    return f"SELECT {contract_select(c, cols)} FROM ({src}) s ORDER BY {'random()' if order == 'random' else 's.corporate_number'}"
 
 
 def dir_bytes(path: Path) -> int:
@@ -73,17 +74,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=5_800_000)
     ap.add_argument("--keep", action="store_true", help="keep the temporary KIBAN_HOME")
+    ap.add_argument("--lake-order", choices=("random", "corporate_number"), default="random",
+                    help="row order of the synthetic lake (default shuffled)")
     args = ap.parse_args()
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     tmp = Path(tempfile.mkdtemp(prefix="kiban-bench-publish-"))
-    out: dict = {"rows": args.rows, "cpus": os.cpu_count(), "load_average_before": os.getloadavg()}
+    out: dict = {"rows": args.rows, "lake_order": args.lake_order, "cpus": os.cpu_count(), "load_average_before": os.getloadavg()}
     try:
         home = make_paths(tmp / "home").ensure()
         contracts = all_contracts()
         contracts["corporations"] = dataclasses.replace(contracts["corporations"], partition_by=("prefecture_code",))
         t = time.perf_counter()
         with Lake(home).writer() as w:
-            w.append(contracts["corporations"], synthetic_select(args.rows))
+            w.append(contracts["corporations"], synthetic_select(args.rows, args.lake_order))
         out["lake_load_s"] = round(time.perf_counter() - t, 2)
 
         con = Lake(home).reader()

@@ -1,39 +1,51 @@
-"""Partitioned release files from one sorted Arrow stream (公開ファイルの分割書き出し).
+"""Partitioned release files: split the rows by partition first, then sort each partition (公開ファイルの分割書き出し).
 
-DuckDB sorts the dataset once by (partition values as text, ``sort_by``) and hands the rows over as Arrow record
-batches in that order (inside its memory cap: the sort spills). Every partition is then one contiguous run of the
-stream: the batches are cut at the runs' ends (zero-copy slices) and each run is appended, in order, to its
-partition's ``data_0.parquet`` by a writer thread with ``pyarrow.parquet`` -- zstd at DuckDB's default level (3),
-row groups of :data:`ROW_GROUP_ROWS` rows, min/max statistics, dictionary pages only for the columns whose values
-repeat (as DuckDB's own writer decides; a dictionary of unique values makes sorted keys such as
-``corporate_number`` compress worse). At most a few row groups are held in Python memory at any time.
+A sort of the whole dataset in DuckDB costs more than a plain copy of it (the wide rows are materialised and
+moved; ``docs/benchmarks.md``, Publish), so a partitioned dataset is written in two steps instead:
 
-Used for datasets without a GeoParquet geometry (pyarrow writes DuckDB's Arrow types back with the same Parquet
-types; tested); a spatial dataset takes DuckDB's own writer (:mod:`kiban.releases.write`).
+1. **Split.** DuckDB streams the rows as Arrow record batches in scan order; a second thread groups each batch
+   by partition (a stable grouping: rows keep their order) and appends each group to that partition's
+   uncompressed Arrow IPC spill file next to the dataset. Batches are small (:data:`SPLIT_ROWS`) so the grouping
+   works in the CPU cache; at most a few batches are held in memory.
+2. **Sort and write.** Two threads take one partition at a time: its spill file is memory-mapped, sorted by
+   ``sort_by`` (ascending, NULLs last, as DuckDB's ``ORDER BY``; skipped when the rows already are in order, as
+   they are when the source is) and written by ``pyarrow.parquet`` as ``data_0.parquet``: zstd at DuckDB's
+   default level (3), row groups of :data:`ROW_GROUP_ROWS` rows, min/max statistics, dictionary pages only for
+   the columns whose values repeat (as DuckDB's own writer decides: a dictionary of unique values makes sorted
+   keys such as ``corporate_number`` compress worse).
+
+Memory: a few split batches plus two partitions. Used for datasets without a GeoParquet geometry (pyarrow writes
+DuckDB's Arrow types back as the same Parquet types; tested); a spatial dataset takes DuckDB's own writer
+(:mod:`kiban.releases.write`).
 """
 
 from __future__ import annotations
 
+import shutil
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 #: rows per Parquet row group (DuckDB's default, as the unpartitioned files use)
 ROW_GROUP_ROWS = 122880
-#: rows per Arrow batch read from DuckDB
-BATCH_ROWS = 2 * ROW_GROUP_ROWS
+#: rows per Arrow batch read from DuckDB and grouped at once (small enough to group within the CPU cache)
+SPLIT_ROWS = 131072
 #: zstd level: DuckDB's default, so files compress as DuckDB's own COPY would
 ZSTD_LEVEL = 3
 #: a column gets a dictionary page when its first batch has at most this share of distinct values
 DICTIONARY_SHARE = 0.1
-#: write jobs queued ahead of the writer thread (each holds at most one batch's slice)
+#: batches queued ahead of the splitting thread
 MAX_PENDING = 4
+#: partitions sorted and written at once
+PARALLEL_PARTITIONS = 2
+
+Values = tuple[str | None, ...]
 
 
 def dictionary_columns(batch: pa.RecordBatch) -> list[str]:
@@ -43,92 +55,88 @@ def dictionary_columns(batch: pa.RecordBatch) -> list[str]:
             if not pa.types.is_boolean(col.type) and pc.count_distinct(col, mode="all").as_py() <= limit]
 
 
-def partition_runs(batch: pa.RecordBatch, keys: Sequence[str]) -> Iterator[tuple[tuple[str | None, ...], int, int]]:
-    """``(values, offset, length)`` of each run of equal partition values in a batch sorted by them."""
-    ends: set[int] = set()
+def group_rows(batch: pa.RecordBatch, keys: Sequence[str]) -> list[tuple[Values, pa.RecordBatch]]:
+    """The rows of ``batch`` grouped by the values of the ``keys`` columns (dropped), each group in batch order."""
+    code = np.zeros(batch.num_rows, dtype=np.int64)
     for k in keys:
-        ends.update(pc.run_end_encode(batch.column(k)).run_ends.to_pylist())
-    start = 0
-    for end in sorted(ends):
-        yield tuple(batch.column(k)[start].as_py() for k in keys), start, end - start
-        start = end
+        enc = pc.dictionary_encode(batch.column(k), null_encoding="encode")
+        code = code * len(enc.dictionary) + enc.indices.to_numpy(zero_copy_only=False)
+    groups, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    rows = batch.drop_columns(list(keys))
+    grouped = rows if len(groups) == 1 else rows.take(pa.array(np.argsort(inverse, kind="stable")))
+    counts = np.bincount(inverse, minlength=len(groups))
+    out, start = [], 0
+    for g, n in enumerate(counts.tolist()):
+        values = tuple(batch.column(k)[int(first[g])].as_py() for k in keys)
+        out.append((values, grouped.slice(start, n)))
+        start += n
+    return out
 
 
-class _PartitionFile:
-    """One partition's ``data_0.parquet``, written row group by row group as its rows arrive (writer thread)."""
+class _Spill:
+    """Uncompressed Arrow IPC files, one per partition, filled by the splitting thread."""
 
-    def __init__(self, path: Path, schema: pa.Schema, dictionary: list[str]) -> None:
-        self.path, self.schema, self.dictionary = path, schema, dictionary
-        self.writer: pq.ParquetWriter | None = None  # opened by the writer thread
-        self.pending: list[pa.Table] = []
-        self.rows = 0
+    def __init__(self, folder: Path, schema: pa.Schema) -> None:
+        self.folder, self.schema = folder, schema
+        self.files: dict[Values, tuple[Path, pa.ipc.RecordBatchStreamWriter]] = {}
 
-    def add(self, table: pa.Table) -> None:
-        if self.writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(self.path, self.schema, compression="zstd", compression_level=ZSTD_LEVEL,
-                                           use_dictionary=self.dictionary, write_statistics=True)
-        self.pending.append(table)
-        self.rows += table.num_rows
-        if self.rows >= ROW_GROUP_ROWS:
-            whole = pa.concat_tables(self.pending)
-            full = (self.rows // ROW_GROUP_ROWS) * ROW_GROUP_ROWS
-            self.writer.write_table(whole.slice(0, full), row_group_size=ROW_GROUP_ROWS)
-            rest = whole.slice(full)
-            self.pending, self.rows = ([rest] if rest.num_rows else []), rest.num_rows
+    def add(self, parts: list[tuple[Values, pa.RecordBatch]]) -> None:
+        for values, rows in parts:
+            entry = self.files.get(values)
+            if entry is None:
+                path = self.folder / f"{len(self.files)}.arrow"
+                entry = self.files[values] = (path, pa.ipc.new_stream(str(path), self.schema))
+            entry[1].write_batch(rows)
 
     def close(self) -> None:
-        if self.writer is None:
-            return
-        try:
-            if self.rows:
-                self.writer.write_table(pa.concat_tables(self.pending), row_group_size=ROW_GROUP_ROWS)
-        finally:
-            self.writer.close()
-            self.writer = None
+        for _, writer in self.files.values():
+            writer.close()
 
 
-def write_sorted_partitions(reader: pa.RecordBatchReader, keys: Sequence[str], folder_of, target: Path) -> None:
-    """Write the stream ``reader`` (sorted by the ``keys`` columns first) as one file per run of equal keys.
-
-    ``folder_of(values)`` names the folder of a partition (relative to ``target``); the key columns are dropped.
-    """
-    schema = pa.schema([f for f in reader.schema if f.name not in keys])
-    dictionary: list[str] | None = None
-    current: tuple[tuple[str | None, ...], _PartitionFile] | None = None
-    pending: deque[Future] = deque()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiban-release-writer") as pool:
-        def submit(fn, *args) -> None:
-            pending.append(pool.submit(fn, *args))
-            while len(pending) > MAX_PENDING:
-                pending.popleft().result()  # a failed write stops the stream here
-
-        try:
-            for batch in reader:
-                if batch.num_rows == 0:
-                    continue
-                rows = batch.drop_columns(list(keys))
-                if dictionary is None:
-                    dictionary = dictionary_columns(rows)
-                for values, offset, length in partition_runs(batch, keys):
-                    if current is None or current[0] != values:
-                        if current is not None:
-                            submit(current[1].close)
-                        current = (values, _PartitionFile(target / folder_of(values) / "data_0.parquet", schema,
-                                                          dictionary))
-                    submit(current[1].add, pa.Table.from_batches([rows.slice(offset, length)]))
-            if current is not None:
-                submit(current[1].close)
-            while pending:
-                pending.popleft().result()
-        except BaseException:
-            for f in pending:
-                f.cancel()
-            if current is not None:
-                pool.submit(current[1].close)  # after the writes already running; the files are removed anyway
-            raise
+def _sort_and_write(spill: Path, out: Path, sort_by: Sequence[str], dictionary: list[str]) -> None:
+    with pa.memory_map(str(spill)) as source:
+        table = pa.ipc.open_stream(source).read_all()
+        if sort_by and table.num_rows > 1:
+            order = pc.sort_indices(table, sort_keys=[(c, "ascending", "at_end") for c in sort_by])
+            if not np.array_equal(order.to_numpy(), np.arange(table.num_rows)):
+                table = table.take(order)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, out, row_group_size=ROW_GROUP_ROWS, compression="zstd",
+                       compression_level=ZSTD_LEVEL, use_dictionary=dictionary, write_statistics=True)
+        del table
 
 
-def stream_sorted(con: duckdb.DuckDBPyConnection, sql: str) -> pa.RecordBatchReader:
-    """The rows of ``sql`` as Arrow batches, in its ``ORDER BY`` order."""
-    return con.execute(sql).to_arrow_reader(BATCH_ROWS)
+def write_partitions(reader: pa.RecordBatchReader, keys: Sequence[str], sort_by: Sequence[str],
+                     folder_of: Callable[[Values], str], target: Path) -> None:
+    """Write the rows of ``reader`` as ``target/<folder_of(values)>/data_0.parquet`` per partition, sorted by
+    ``sort_by``; ``keys`` are the reader's partition-value columns (not written)."""
+    spill_dir = target.parent / f".spill-{target.name}"
+    shutil.rmtree(spill_dir, ignore_errors=True)
+    spill_dir.mkdir(parents=True)
+    try:
+        spill = _Spill(spill_dir, pa.schema([f for f in reader.schema if f.name not in keys]))
+        dictionary: list[str] | None = None
+        pending: deque[Future] = deque()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiban-release-split") as splitter:
+            try:
+                for batch in reader:
+                    if batch.num_rows == 0:
+                        continue
+                    if dictionary is None:
+                        dictionary = dictionary_columns(batch.drop_columns(list(keys)))
+                    pending.append(splitter.submit(lambda b=batch: spill.add(group_rows(b, keys))))
+                    while len(pending) > MAX_PENDING:
+                        pending.popleft().result()  # a failed split stops the stream here
+                while pending:
+                    pending.popleft().result()
+            finally:
+                for f in pending:
+                    f.cancel()
+                splitter.submit(spill.close).result()
+        with ThreadPoolExecutor(max_workers=PARALLEL_PARTITIONS, thread_name_prefix="kiban-release-write") as pool:
+            jobs = [pool.submit(_sort_and_write, path, target / folder_of(values) / "data_0.parquet", sort_by,
+                                dictionary or []) for values, (path, _) in spill.files.items()]
+            for job in jobs:
+                job.result()
+    finally:
+        shutil.rmtree(spill_dir, ignore_errors=True)

@@ -6,12 +6,14 @@ only ever infer the extra ``part_*`` column; the real, zero-padded ``prefecture_
 Spatial contracts are written as GeoParquet 1.0: the first geometry column becomes a DuckDB ``GEOMETRY`` and the
 spatial extension records the ``geo`` metadata; other geometry columns stay WKB (BLOB).
 
-Every file is in ``sort_by`` order. A partitioned dataset is sorted once by (partition values, ``sort_by``) into an
-uncompressed scratch Parquet file; each partition is then written from its own row groups of that file by a
-plain, order-preserving ``COPY`` into ``part_<column>=<value>/data_0.parquet`` (the value escaped as DuckDB's own
-``PARTITION_BY`` escapes it). DuckDB keeps the memory in bounds throughout (it spills the sort). DuckDB's own
-``COPY ... PARTITION_BY`` of the sorted rows was used before: its parallel sink interleaves the rows of its
-threads within a partition (a 2 M-row release had a dozen out-of-order seams; ``docs/benchmarks.md``, Publish).
+Every file is in ``sort_by`` order. A partitioned dataset without a GeoParquet geometry is split by partition in
+one streamed scan and each partition is then sorted and written by pyarrow (:mod:`kiban.releases.stream_write`):
+no sort of the whole dataset. A partitioned spatial dataset is sorted once by (partition values, ``sort_by``) into
+an uncompressed scratch Parquet file; each partition is then written from its own row groups of that file by a
+plain, order-preserving ``COPY`` (DuckDB's spatial extension writes the GeoParquet metadata). Folders are
+``part_<column>=<value>``, the value escaped as DuckDB's own ``PARTITION_BY`` escapes it. DuckDB's own ``COPY ...
+PARTITION_BY`` of the sorted rows was used before: its parallel sink interleaves the rows of its threads within a
+partition (a 2 M-row release had a dozen out-of-order seams; ``docs/benchmarks.md``, Publish).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from kiban.duck import quote_ident, quote_literal
-from kiban.releases.stream_write import ROW_GROUP_ROWS, stream_sorted, write_sorted_partitions
+from kiban.releases.stream_write import ROW_GROUP_ROWS, SPLIT_ROWS, write_partitions
 from schemas.contract import Contract
 
 PART_PREFIX = "part_"
@@ -75,24 +77,16 @@ def partition_folder(columns: tuple[str, ...], values: tuple[str | None, ...]) -
                     for c, v in zip(columns, values, strict=True))
 
 
-def _sorted_partitions_sql(contract: Contract, source: str, available: set[str]) -> tuple[str, list[str]]:
-    """The rows of ``source`` with contract columns and the partition values as text (``_kiban_part_<i>``),
-    ordered by (partition values, ``sort_by``) so each folder's rows form one run; and the key column names."""
+def _write_partitions_arrow(con: duckdb.DuckDBPyConnection, contract: Contract, source: str, available: set[str],
+                            target: Path) -> None:
+    """Split by partition in a streamed scan, then sort and write each partition (:mod:`.stream_write`)."""
     keys = [f"_kiban_part_{i}" for i in range(len(contract.partition_by))]
     raw = ", ".join(quote_ident(c.name) if c.name in available else f"CAST(NULL AS {c.duckdb_type}) AS "
                     f"{quote_ident(c.name)}" for c in contract.columns)
     parts = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR) AS {k}" for c, k in zip(contract.partition_by, keys,
                                                                                  strict=True))
-    order = ", ".join([*keys, *(quote_ident(c) for c in contract.sort_by)])
-    return f"SELECT {raw}, {parts} FROM {quote_ident(source)} ORDER BY {order}", keys
-
-
-def _write_partitions_arrow(con: duckdb.DuckDBPyConnection, contract: Contract, source: str, available: set[str],
-                            target: Path) -> None:
-    """One sort streamed as Arrow, each partition's run written by pyarrow (:mod:`kiban.releases.stream_write`)."""
-    sql, keys = _sorted_partitions_sql(contract, source, available)
-    write_sorted_partitions(stream_sorted(con, sql), keys, lambda v: partition_folder(contract.partition_by, v),
-                            target)
+    reader = con.execute(f"SELECT {raw}, {parts} FROM {quote_ident(source)}").to_arrow_reader(SPLIT_ROWS)
+    write_partitions(reader, keys, contract.sort_by, lambda v: partition_folder(contract.partition_by, v), target)
 
 
 def _write_partitions(con: duckdb.DuckDBPyConnection, contract: Contract, source: str, available: set[str],
