@@ -134,3 +134,23 @@ def test_a_failed_partition_write_raises_and_leaves_no_spill_files(tmp_path: Pat
         write_dataset(con, _contract(), "src", tmp_path / "new")
     assert [p.name for p in tmp_path.iterdir()] == ["new"]
     assert not list((tmp_path / "new").rglob("*.parquet"))
+
+
+def test_a_partitioned_spatial_dataset_is_geoparquet_in_order_through_duckdbs_writer(tmp_path: Path):
+    con = connect(extensions=("spatial",))
+    con.execute("SET threads = 2")
+    con.execute("""CREATE TABLE src AS SELECT ['01', '13'][i % 2 + 1] AS area, 'k' || lpad(CAST(hash(i) % 100000
+                   AS VARCHAR), 6, '0') AS key, ST_AsWKB(ST_Point(135 + i / 1e5, 35)) AS geometry
+                   FROM range(30000) r(i) ORDER BY hash(i * 7)""")
+    contract = Contract("s", "1.0.0", "試験", "test", "spatial test dataset",
+                        (Column("area", "string", "地域", "area"), Column("key", "string", "キー", "key"),
+                         Column("geometry", "geometry", "形状", "shape")),
+                        partition_by=("area",), sort_by=("key",), spatial=True)
+    files = write_dataset(con, contract, "src", tmp_path / "s")
+    assert [f.path.parent.name for f in files] == ["part_area=01", "part_area=13"]
+    for f in files:
+        assert b"geo" in pq.read_metadata(f.path).metadata  # GeoParquet metadata from DuckDB's spatial writer
+        keys = con.execute("SELECT list(key ORDER BY file_row_number) FROM read_parquet(?, file_row_number = true)",
+                           [str(f.path)]).fetchone()[0]
+        assert keys == sorted(keys) and len(keys) == 15000
+    assert not [p for p in tmp_path.iterdir() if p.name != "s"]  # no scratch file left
