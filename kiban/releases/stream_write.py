@@ -10,9 +10,10 @@ moved; ``docs/benchmarks.md``, Publish), so a partitioned dataset is written in 
 2. **Sort and write.** Two threads take one partition at a time: its spill file is memory-mapped, sorted by
    ``sort_by`` (ascending, NULLs last, as DuckDB's ``ORDER BY``; skipped when the rows already are in order, as
    they are when the source is) and written by ``pyarrow.parquet`` as ``data_0.parquet``: zstd at DuckDB's
-   default level (3), row groups of :data:`ROW_GROUP_ROWS` rows, min/max statistics, dictionary pages only for
-   the columns whose values repeat (as DuckDB's own writer decides: a dictionary of unique values makes sorted
-   keys such as ``corporate_number`` compress worse).
+   default level (3), row groups of :data:`ROW_GROUP_ROWS` rows, one data page per column chunk (as DuckDB
+   writes; smaller pages slow DuckDB's full scans), min/max statistics, dictionary pages only for the columns
+   whose values repeat (as DuckDB's own writer decides: a dictionary of unique values makes sorted keys such as
+   ``corporate_number`` compress worse).
 
 Memory: a few split batches plus two partitions. Used for datasets without a GeoParquet geometry (pyarrow writes
 DuckDB's Arrow types back as the same Parquet types; tested); a spatial dataset takes DuckDB's own writer
@@ -36,6 +37,11 @@ import pyarrow.parquet as pq
 ROW_GROUP_ROWS = 122880
 #: rows per Arrow batch read from DuckDB and grouped at once (small enough to group within the CPU cache)
 SPLIT_ROWS = 131072
+#: data page limits: one data page per column chunk, as DuckDB writes (it cuts a page only past 100 MB). pyarrow's
+#: defaults (1 MiB, 20,000 rows) cut pages off DuckDB's 2,048-row vectors; DuckDB's reader then copies the vector
+#: across each page break flat instead of handing on the dictionary, and full scans grouping on dictionary
+#: columns ran 20-30 % slower (``docs/benchmarks.md``, Publish, issue 13).
+DATA_PAGE_BYTES = 100_000_000
 #: zstd level: DuckDB's default, so files compress as DuckDB's own COPY would
 ZSTD_LEVEL = 3
 #: a column gets a dictionary page when its first batch has at most this share of distinct values
@@ -102,7 +108,8 @@ def _sort_and_write(spill: Path, out: Path, sort_by: Sequence[str], dictionary: 
                 table = table.take(order)
         out.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, out, row_group_size=ROW_GROUP_ROWS, compression="zstd",
-                       compression_level=ZSTD_LEVEL, use_dictionary=dictionary, write_statistics=True)
+                       compression_level=ZSTD_LEVEL, use_dictionary=dictionary, write_statistics=True,
+                       data_page_size=DATA_PAGE_BYTES, max_rows_per_page=ROW_GROUP_ROWS)
         del table
 
 

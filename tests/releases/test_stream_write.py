@@ -154,3 +154,51 @@ def test_a_partitioned_spatial_dataset_is_geoparquet_in_order_through_duckdbs_wr
                            [str(f.path)]).fetchone()[0]
         assert keys == sorted(keys) and len(keys) == 15000
     assert not [p for p in tmp_path.iterdir() if p.name != "s"]  # no scratch file left
+
+
+def _first_data_page_values(path: Path, offset: int) -> int:
+    """``num_values`` of the Parquet data page whose header starts at ``offset`` (Thrift compact protocol:
+    PageHeader fields 1-4 are i32; field 5 or 8 is the data page header, whose field 1 is num_values)."""
+    def varint(f) -> int:
+        shift = value = 0
+        while True:
+            byte = f.read(1)[0]
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return value
+
+    with open(path, "rb") as f:
+        f.seek(offset)
+        field = 0
+        while True:
+            head = f.read(1)[0]
+            assert head and head >> 4, "unexpected page header layout"
+            field, kind = field + (head >> 4), head & 0x0F
+            if kind == 5:  # i32
+                varint(f)
+            elif kind == 12 and field in (5, 8):  # DataPageHeader / DataPageHeaderV2
+                inner = f.read(1)[0]
+                assert inner == 0x15  # field 1, i32
+                raw = varint(f)
+                return (raw >> 1) ^ -(raw & 1)
+            else:
+                raise AssertionError(f"page header field {field} of type {kind}: not a data page")
+
+
+def test_each_column_chunk_is_one_data_page_as_duckdb_writes_it_so_full_scans_keep_dictionaries(tmp_path: Path):
+    con = connect()
+    con.execute("SET threads = 2")
+    con.execute("CREATE TABLE src AS SELECT 'p' || (i % 2) AS area, 2020 AS year, 'k' || lpad(CAST(i AS VARCHAR), "
+                "9, '0') AS key, CASE WHEN i % 5 > 0 THEN i % 3 END AS n FROM range(300000) r(i) ORDER BY hash(i)")
+    files = write_dataset(con, _contract(), "src", tmp_path / "new")
+    con.execute(f"COPY (SELECT * FROM src ORDER BY area, year, key, n) TO '{tmp_path / 'old'}' "
+                "(FORMAT parquet, PARTITION_BY (area, year))")  # DuckDB's own pages, for comparison
+    duckdb_files = sorted((tmp_path / "old").rglob("*.parquet"))
+    for path in [f.path for f in files] + duckdb_files:
+        meta = pq.read_metadata(path)
+        assert meta.num_rows == 150000 and meta.num_row_groups >= 2
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            for c in range(group.num_columns):  # the first data page holds every value of the chunk
+                assert _first_data_page_values(path, group.column(c).data_page_offset) == group.num_rows, (path, g, c)
