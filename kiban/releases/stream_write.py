@@ -10,9 +10,9 @@ moved; ``docs/benchmarks.md``, Publish), so a partitioned dataset is written in 
 2. **Sort and write.** Two threads take one partition at a time: its spill file is memory-mapped, sorted by
    ``sort_by`` (ascending, NULLs last, as DuckDB's ``ORDER BY``; skipped when the rows already are in order, as
    they are when the source is) and written by ``pyarrow.parquet`` as ``data_0.parquet``: zstd at DuckDB's
-   default level (3), row groups of :data:`ROW_GROUP_ROWS` rows, one data page per column chunk (as DuckDB
-   writes; smaller pages slow DuckDB's full scans), min/max statistics, dictionary pages only for the columns
-   whose values repeat (as DuckDB's own writer decides: a dictionary of unique values makes sorted keys such as
+   default level (3), row groups of :data:`ROW_GROUP_ROWS` rows (no small last one), one data page per column
+   chunk (as DuckDB writes; smaller pages slow DuckDB's full scans), min/max statistics, dictionary pages only for
+   the columns whose values repeat (as DuckDB's own writer decides: a dictionary of unique values makes sorted keys such as
    ``corporate_number`` compress worse).
 
 Memory: a few split batches plus two partitions. Used for datasets without a GeoParquet geometry (pyarrow writes
@@ -35,6 +35,8 @@ import pyarrow.parquet as pq
 
 #: rows per Parquet row group (DuckDB's default, as the unpartitioned files use)
 ROW_GROUP_ROWS = 122880
+#: a last row group below this share of :data:`ROW_GROUP_ROWS` is folded into the full ones
+SMALL_TAIL = 0.1
 #: rows per Arrow batch read from DuckDB and grouped at once (small enough to group within the CPU cache)
 SPLIT_ROWS = 131072
 #: data page limits: one data page per column chunk, as DuckDB writes (it cuts a page only past 100 MB). pyarrow's
@@ -59,6 +61,17 @@ def dictionary_columns(batch: pa.RecordBatch) -> list[str]:
     limit = max(1, int(batch.num_rows * DICTIONARY_SHARE))
     return [name for name, col in zip(batch.schema.names, batch.columns, strict=True)
             if not pa.types.is_boolean(col.type) and pc.count_distinct(col, mode="all").as_py() <= limit]
+
+
+def row_group_rows(rows: int) -> int:
+    """Rows per row group for a file of ``rows`` rows: :data:`ROW_GROUP_ROWS`, except that a last group smaller
+    than :data:`SMALL_TAIL` of it is shared out among the full groups (DuckDB writes a 123,714-row partition as one
+    row group; a trailing group of a few hundred rows costs every full scan a dictionary page and a short read
+    per column)."""
+    full, tail = divmod(rows, ROW_GROUP_ROWS)
+    if full and tail and tail < ROW_GROUP_ROWS * SMALL_TAIL:
+        return -(-rows // full)
+    return ROW_GROUP_ROWS
 
 
 def group_rows(batch: pa.RecordBatch, keys: Sequence[str]) -> list[tuple[Values, pa.RecordBatch]]:
@@ -107,9 +120,10 @@ def _sort_and_write(spill: Path, out: Path, sort_by: Sequence[str], dictionary: 
             if not np.array_equal(order.to_numpy(), np.arange(table.num_rows)):
                 table = table.take(order)
         out.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, out, row_group_size=ROW_GROUP_ROWS, compression="zstd",
+        group = row_group_rows(table.num_rows)
+        pq.write_table(table, out, row_group_size=group, compression="zstd",
                        compression_level=ZSTD_LEVEL, use_dictionary=dictionary, write_statistics=True,
-                       data_page_size=DATA_PAGE_BYTES, max_rows_per_page=ROW_GROUP_ROWS)
+                       data_page_size=DATA_PAGE_BYTES, max_rows_per_page=group)
         del table
 
 

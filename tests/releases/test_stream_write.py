@@ -202,3 +202,23 @@ def test_each_column_chunk_is_one_data_page_as_duckdb_writes_it_so_full_scans_ke
             group = meta.row_group(g)
             for c in range(group.num_columns):  # the first data page holds every value of the chunk
                 assert _first_data_page_values(path, group.column(c).data_page_offset) == group.num_rows, (path, g, c)
+
+
+def test_a_small_last_row_group_is_shared_out_among_the_full_ones_as_duckdb_writes_a_partition():
+    r = stream_write.ROW_GROUP_ROWS
+    assert stream_write.row_group_rows(1000) == r
+    assert stream_write.row_group_rows(123714) == 123714  # one group, as DuckDB wrote this partition
+    assert stream_write.row_group_rows(2 * r + 500) == r + 250
+    assert stream_write.row_group_rows(r + 27120) == r  # a large enough tail stays its own group
+    assert stream_write.row_group_rows(3 * r) == r
+
+
+def test_a_partition_a_few_rows_over_a_row_group_is_written_as_one_row_group_of_one_page(tmp_path: Path):
+    con = connect()
+    con.execute("CREATE TABLE src AS SELECT 'p' AS area, 2020 AS year, 'k' || lpad(CAST(i AS VARCHAR), 9, '0') "
+                "AS key, i % 3 AS n FROM range(123714) r(i) ORDER BY hash(i)")
+    [f] = write_dataset(con, _contract(), "src", tmp_path / "new")
+    meta = pq.read_metadata(f.path)
+    assert meta.num_row_groups == 1 and meta.row_group(0).num_rows == 123714
+    for c in range(meta.num_columns):
+        assert _first_data_page_values(f.path, meta.row_group(0).column(c).data_page_offset) == 123714
