@@ -86,23 +86,23 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 
 PEER = """
-import sys, time, resource
+import sys, time
 from jpcorpreg.writer import CorporateDataWriter
 t = time.perf_counter()
 CorporateDataWriter().uncompress_and_parse(zip_path={zip!r}, format_type="parquet", output_dir={out!r})
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(time.perf_counter() - t, int(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:'))))  # own peak: ru_maxrss would carry the parent's
 """
 PEER_REQUIREMENT = "jpcorpreg==2.0.2"
 
 FLOOR = """
-import sys, time, resource
+import sys, time
 sys.path.insert(0, {root!r})
 from kiban.duck import connect
 t = time.perf_counter()
 con = connect()
 con.execute("COPY (SELECT * FROM read_csv({csv!r}, header=false, all_varchar=true, quote='\\"')) "
             "TO {out!r} (FORMAT parquet, COMPRESSION zstd)")
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(time.perf_counter() - t, int(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:'))))  # own peak: ru_maxrss would carry the parent's
 """
 
 

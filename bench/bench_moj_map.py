@@ -5,7 +5,7 @@
     .venv/bin/python bench/bench_moj_map.py --mb 20 --zip         # inputs wrapped in a published-style nested zip
 
 Per size: a synthetic grid file (``registries.moj_map.synth``) is staged to GeoParquet in a child process set
-up like a staging worker (``kiban.load.workers.init_worker``), so its peak RSS (``ru_maxrss``) is the parser's
+up like a staging worker (``kiban.load.workers.init_worker``), so its peak RSS (``VmHWM``) is the parser's
 alone; then the peer, mojxml-py (PyPI ``mojxml``, installed into its own environment under
 ``bench/out/peers/``, see ``bench/peers.py``), converts the same file with ``mojxml2ogr --worker single`` to
 FlatGeobuf. The two alternate ``--repeats`` times (default 3) so both see the same background load. Printed:
@@ -23,7 +23,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -39,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 BYTES_PER_PARCEL = 2230  # measured for synth.write_grid output
 PEER_REQUIREMENT = "mojxml==0.5.4"
 PEER = """
-import resource, sys, time
+import sys, time
 from mojxml.__main__ import main
 sys.argv = ["mojxml2ogr", "--worker", "single", {out!r}, {src!r}]
 t, c = time.perf_counter(), time.process_time()
@@ -48,7 +47,7 @@ try:
 except SystemExit as exc:
     if exc.code:
         raise
-print(time.perf_counter() - t, time.process_time() - c, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(time.perf_counter() - t, time.process_time() - c, int(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:'))))
 """
 
 
@@ -75,6 +74,13 @@ def generate(path: Path, mb: float, as_zip: bool, map_name: str = "合成グリ�
     return outer, n
 
 
+def peak_rss_kb() -> int:
+    """This process's own peak RSS (VmHWM, new at exec). Not ``ru_maxrss``: Linux carries it across exec and
+    Python starts children with vfork, so a child's ``ru_maxrss`` starts at this parent's peak."""
+    with open("/proc/self/status") as f:
+        return int(next(line.split()[1] for line in f if line.startswith("VmHWM:")))
+
+
 def parse_child(src: Path, out: Path) -> dict:
     from kiban.load.workers import init_worker
 
@@ -85,7 +91,7 @@ def parse_child(src: Path, out: Path) -> dict:
     result = stage_moj_file(src, out)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"rows": result.rows, "seconds": seconds, "cpu": cpu, "retained_peak": result.retained_peak,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_rss_mb": peak_rss_kb() / 1024,
             "pandas": "pandas" in sys.modules}
 
 
