@@ -20,8 +20,6 @@ from pathlib import Path
 
 from kiban.durable import GroupSync, fsync_path
 
-__all__ = ["FetchLog", "RawArchive", "RawObject", "fsync_path", "safe_name", "sha256_file"]
-
 _CHUNK = 1 << 20
 
 

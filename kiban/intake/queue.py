@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kiban.archive import RawArchive, RawObject, fsync_path
+from kiban.archive import RawArchive, RawObject
 from kiban.config import Paths
-from kiban.durable import GroupSync
+from kiban.durable import GroupSync, fsync_path
 from kiban.load.model import Arrival
 
 SUBMISSION_ID = re.compile(r"sub_[0-9a-f]{32}")

@@ -81,11 +81,10 @@ def _write_partitions_arrow(con: duckdb.DuckDBPyConnection, contract: Contract, 
                             target: Path) -> None:
     """Split by partition in a streamed scan, then sort and write each partition (:mod:`.stream_write`)."""
     keys = [f"_kiban_part_{i}" for i in range(len(contract.partition_by))]
-    raw = ", ".join(quote_ident(c.name) if c.name in available else f"CAST(NULL AS {c.duckdb_type}) AS "
-                    f"{quote_ident(c.name)}" for c in contract.columns)
     parts = ", ".join(f"CAST({quote_ident(c)} AS VARCHAR) AS {k}" for c, k in zip(contract.partition_by, keys,
                                                                                  strict=True))
-    reader = con.execute(f"SELECT {raw}, {parts} FROM {quote_ident(source)}").to_arrow_reader(SPLIT_ROWS)
+    select = select_list(contract, available)  # no geometry here: the columns as they are, missing ones NULL
+    reader = con.execute(f"SELECT {select}, {parts} FROM {quote_ident(source)}").to_arrow_reader(SPLIT_ROWS)
     write_partitions(reader, keys, contract.sort_by, lambda v: partition_folder(contract.partition_by, v), target)
 
 
