@@ -11,7 +11,7 @@ name                       expectation                                          
 ``<col>__pattern``         full match of ``Column.pattern`` (RE2 syntax in DuckDB)           yes
 ``<col>__in_codes``        value is a key of ``Column.codes`` (コード表)                     yes
 ``<col>__range``           ``min_value`` <= value <= ``max_value`` (numbers, ISO dates)      no
-``pk__unique``             ``primary_key`` (possibly compound) is unique                     yes
+``pk__unique``             ``primary_key`` (possibly compound) is unique (a probe first)     yes
 ``<rule.name>``            ``quality.rules.Rule``: row rules as a column-map condition,       rule's
                            set rules as a counted query (an optional probe first)
 =========================  ==============================================================  ========
@@ -230,6 +230,29 @@ def kind_checks(contract: Contract) -> list[CheckSpec]:
     return checks
 
 
+def primary_key_check(pk: Sequence[str]) -> CheckSpec:
+    """``pk__unique``: no two rows share the primary key, with GE's NULL semantics; a cheap probe first.
+
+    Great Expectations (``expect_column_values_to_be_unique`` / ``expect_compound_columns_to_be_unique`` on SQL)
+    never counts a row with a NULL in any key column as a duplicate (a NULL key is the ``__not_null`` check's
+    business): the failing rows are the rows whose key columns are all set and whose key occurs more than once.
+
+    The exact query (a window over every row) runs only when the probe, bundled into the suite's one column-map
+    scan, is not 0: the keyed rows minus the distinct hashes of their keys. Equal hashes can only under-count the
+    distinct keys, so the probe is never 0 when there is a duplicate; a hash collision merely runs the exact query.
+    A 64-bit hash keeps the probe's hash table narrow whatever the width of the key.
+    """
+    keys = ", ".join(quote(k) for k in pk)
+    keyed = " AND ".join(f"{quote(k)} IS NOT NULL" for k in pk)
+    duplicates = f"SELECT * FROM staged WHERE {keyed} QUALIFY count(*) OVER (PARTITION BY {keys}) > 1"
+    probe = f"count(*) FILTER (WHERE {keyed}) - count(DISTINCT hash({keys})) FILTER (WHERE {keyed})"
+    if len(pk) == 1:
+        description, column = f"主キー {pk[0]} が一意", pk[0]
+    else:
+        description, column = f"主キー ({', '.join(pk)}) が一意", ",".join(pk)
+    return _rows_spec("pk__unique", description, True, column, duplicates, probe)
+
+
 def build_suite(contract: Contract, rules: Sequence[Rule] = ()) -> SuiteSpec:
     """All checks of ``contract`` plus ``rules``, in a stable order; check names are unique.
 
@@ -244,16 +267,8 @@ def build_suite(contract: Contract, rules: Sequence[Rule] = ()) -> SuiteSpec:
     else:
         for col in contract.columns:
             checks.extend(column_checks(col))
-    pk = list(contract.primary_key)
-    if len(pk) == 1:
-        checks.append(_spec("pk__unique", f"主キー {pk[0]} が一意", True, pk[0],
-                            gxe.ExpectColumnValuesToBeUnique(column=pk[0])))
-    elif pk:
-        keys = ", ".join(quote(k) for k in pk)
-        duplicates_sql = (f"SELECT * FROM staged WHERE NOT ({' AND '.join(f'{quote(k)} IS NULL' for k in pk)}) "
-                          f"QUALIFY count(*) OVER (PARTITION BY {keys}) > 1")
-        checks.append(_spec("pk__unique", f"主キー ({', '.join(pk)}) が一意", True, ",".join(pk),
-                            gxe.ExpectCompoundColumnsToBeUnique(column_list=pk), failing_rows=duplicates_sql))
+    if contract.primary_key:
+        checks.append(primary_key_check(list(contract.primary_key)))
     for rule in rules:
         if rule.violation is not None:
             checks.append(_condition_spec(rule.name, rule.description, rule.blocking, rule.column, rule.violation))
