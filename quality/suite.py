@@ -22,6 +22,7 @@ the probes of the set rules share one more scan, and a set rule runs its own que
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,10 @@ class CheckSpec:
     """One named check.
 
     ``failing_rows`` (SQL over ``staged``) selects the failing rows where GE does not report their
-    ``_source_row`` itself: unexpected-rows checks and the compound-key check. The runner reads sample rows
+    ``_source_row`` itself: unexpected-rows checks and the primary-key check. The runner reads sample rows
     from it (``ORDER BY _source_row LIMIT n``) only when the check failed.
+    ``detail``: the expectation the runner runs instead of ``expectation`` on a check that failed, for GE's
+    result of it (Data Docs); None: ``expectation`` again. It must fail on the same rows.
     """
 
     name: str
@@ -53,6 +56,7 @@ class CheckSpec:
     column: str | None
     expectation: Any  # a great_expectations Expectation, tagged with meta={"check": name}
     failing_rows: str | None = None
+    detail: Any = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,14 @@ class SuiteSpec:
                 return c
         raise KeyError(name)
 
-    def to_gx_suite(self) -> gx.ExpectationSuite:
-        """A fresh GE ``ExpectationSuite`` (expectations are copied: a suite owns its expectations)."""
+    def to_gx_suite(self, *, detail: bool = False) -> gx.ExpectationSuite:
+        """A fresh GE ``ExpectationSuite`` (expectations are copied: a suite owns its expectations); ``detail``:
+        with each check's ``detail`` expectation where it has one (the failing checks' second run)."""
+        expectations = [(c.detail if detail and c.detail is not None else c.expectation).copy(deep=True)
+                        for c in self.checks]
         # given to the constructor: ``add_expectation`` compares each new expectation with every earlier one
         # (quadratic pydantic work: 12 of 16 s for a 164-check suite); names are unique here
-        return gx.ExpectationSuite(name=self.dataset, expectations=[c.expectation.copy(deep=True) for c in self.checks])
+        return gx.ExpectationSuite(name=self.dataset, expectations=expectations)
 
 
 def quote(identifier: str) -> str:
@@ -248,9 +255,13 @@ def primary_key_check(pk: Sequence[str]) -> CheckSpec:
     probe = f"count(*) FILTER (WHERE {keyed}) - count(DISTINCT hash({keys})) FILTER (WHERE {keyed})"
     if len(pk) == 1:
         description, column = f"主キー {pk[0]} が一意", pk[0]
+        own = gxe.ExpectColumnValuesToBeUnique(column=pk[0])
     else:
         description, column = f"主キー ({', '.join(pk)}) が一意", ",".join(pk)
-    return _rows_spec("pk__unique", description, True, column, duplicates, probe)
+        own = gxe.ExpectCompoundColumnsToBeUnique(column_list=list(pk))
+    spec = _rows_spec("pk__unique", description, True, column, duplicates, probe)
+    # a failed key check is run again as GE's own expectation: Data Docs list the duplicated values
+    return dataclasses.replace(spec, detail=_spec(spec.name, description, True, column, own).expectation)
 
 
 def build_suite(contract: Contract, rules: Sequence[Rule] = ()) -> SuiteSpec:

@@ -328,3 +328,22 @@ def test_the_primary_key_probe_shares_the_column_scan_and_the_exact_query_runs_o
     duplicated = _stage_plain(tmp_path, COMPOUND_KEY, [("a", "1", "甲"), ("a", "1", "乙")], "dup.parquet")
     queries = _queries_during(lambda: validate(COMPOUND_KEY, duplicated, source_file="src.csv"))
     assert [q for q in queries if "count(*) FROM (" in q and "PARTITION BY" in q]  # the probe handed over
+
+
+def test_a_failed_primary_key_check_shows_great_expectations_own_result_in_data_docs(tmp_path: Path) -> None:
+    import re
+
+    from quality import datadocs
+
+    rows = [("dup-key", "甲"), ("only-once", "乙"), ("dup-key", "丙")]
+    report = validate(SINGLE_KEY, _stage_plain(tmp_path, SINGLE_KEY, rows), source_file="src.csv")
+    merged = {r.expectation_config.meta["check"]: r for r in report.gx_result.results}["pk__unique"]
+    assert merged.expectation_config.type == "expect_column_values_to_be_unique" and not merged.success
+    assert merged.result["unexpected_count"] == 2
+    clean = validate(SINGLE_KEY, _stage_plain(tmp_path, SINGLE_KEY, rows[:2], "clean.parquet"), source_file="c.csv")
+    assert clean.success  # passed on the probe alone: the GE result is the probe's
+    loc = datadocs.DocsLocation(tmp_path / "gx", tmp_path / "site")
+    pages = datadocs.build(loc, "run", [report])
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (loc.site / pages["test_single_key"]).read_text("utf-8")))
+    listed = text[text.index("主キー code が一意"):]
+    assert "unexpected values found" in listed and "dup-key 2" in listed and "only-once" not in listed
