@@ -347,3 +347,13 @@ def test_a_failed_primary_key_check_shows_great_expectations_own_result_in_data_
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (loc.site / pages["test_single_key"]).read_text("utf-8")))
     listed = text[text.index("主キー code が一意"):]
     assert "unexpected values found" in listed and "dup-key 2" in listed and "only-once" not in listed
+
+
+def test_a_missing_key_column_fails_the_key_check_with_an_error_and_leaves_the_other_checks_standing(
+        tmp_path: Path) -> None:
+    path = stage(tmp_path, CLEAN)
+    pq.write_table(pq.read_table(path).drop(["seq"]), path)  # the probe in the bundled scan names a missing column
+    report = validate(CONTRACT, path, source_file="src.csv")
+    assert not report.success
+    assert "seq" in report.result("pk__unique").error
+    assert report.result("name__not_null").success and report.result("process__in_codes").success
