@@ -266,7 +266,7 @@ def run_suite(suite: SuiteSpec, parquet: str | Path | Sequence[str | Path], *, s
             engine.close()
             engine, batch = open_batch(staged_view_sql(parquet, detail_view))
         if failing:
-            detail = SuiteSpec(suite.dataset, tuple(failing)).to_gx_suite()
+            detail = SuiteSpec(suite.dataset, tuple(failing)).to_gx_suite(detail=True)
             result_format = {
                 "result_format": "SUMMARY",
                 "unexpected_index_column_names": [SOURCE_ROW],

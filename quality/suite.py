@@ -11,7 +11,7 @@ name                       expectation                                          
 ``<col>__pattern``         full match of ``Column.pattern`` (RE2 syntax in DuckDB)           yes
 ``<col>__in_codes``        value is a key of ``Column.codes`` (コード表)                     yes
 ``<col>__range``           ``min_value`` <= value <= ``max_value`` (numbers, ISO dates)      no
-``pk__unique``             ``primary_key`` (possibly compound) is unique                     yes
+``pk__unique``             ``primary_key`` (possibly compound) is unique (a probe first)     yes
 ``<rule.name>``            ``quality.rules.Rule``: row rules as a column-map condition,       rule's
                            set rules as a counted query (an optional probe first)
 =========================  ==============================================================  ========
@@ -22,6 +22,7 @@ the probes of the set rules share one more scan, and a set rule runs its own que
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +44,10 @@ class CheckSpec:
     """One named check.
 
     ``failing_rows`` (SQL over ``staged``) selects the failing rows where GE does not report their
-    ``_source_row`` itself: unexpected-rows checks and the compound-key check. The runner reads sample rows
+    ``_source_row`` itself: unexpected-rows checks and the primary-key check. The runner reads sample rows
     from it (``ORDER BY _source_row LIMIT n``) only when the check failed.
+    ``detail``: the expectation the runner runs instead of ``expectation`` on a check that failed, for GE's
+    result of it (Data Docs); None: ``expectation`` again. It must fail on the same rows.
     """
 
     name: str
@@ -53,6 +56,7 @@ class CheckSpec:
     column: str | None
     expectation: Any  # a great_expectations Expectation, tagged with meta={"check": name}
     failing_rows: str | None = None
+    detail: Any = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,14 @@ class SuiteSpec:
                 return c
         raise KeyError(name)
 
-    def to_gx_suite(self) -> gx.ExpectationSuite:
-        """A fresh GE ``ExpectationSuite`` (expectations are copied: a suite owns its expectations)."""
+    def to_gx_suite(self, *, detail: bool = False) -> gx.ExpectationSuite:
+        """A fresh GE ``ExpectationSuite`` (expectations are copied: a suite owns its expectations); ``detail``:
+        with each check's ``detail`` expectation where it has one (the failing checks' second run)."""
+        expectations = [(c.detail if detail and c.detail is not None else c.expectation).copy(deep=True)
+                        for c in self.checks]
         # given to the constructor: ``add_expectation`` compares each new expectation with every earlier one
         # (quadratic pydantic work: 12 of 16 s for a 164-check suite); names are unique here
-        return gx.ExpectationSuite(name=self.dataset, expectations=[c.expectation.copy(deep=True) for c in self.checks])
+        return gx.ExpectationSuite(name=self.dataset, expectations=expectations)
 
 
 def quote(identifier: str) -> str:
@@ -230,6 +237,33 @@ def kind_checks(contract: Contract) -> list[CheckSpec]:
     return checks
 
 
+def primary_key_check(pk: Sequence[str]) -> CheckSpec:
+    """``pk__unique``: no two rows share the primary key, with GE's NULL semantics; a cheap probe first.
+
+    Great Expectations (``expect_column_values_to_be_unique`` / ``expect_compound_columns_to_be_unique`` on SQL)
+    never counts a row with a NULL in any key column as a duplicate (a NULL key is the ``__not_null`` check's
+    business): the failing rows are the rows whose key columns are all set and whose key occurs more than once.
+
+    The exact query (a window over every row) runs only when the probe, bundled into the suite's one column-map
+    scan, is not 0: the keyed rows minus the distinct hashes of their keys. Equal hashes can only under-count the
+    distinct keys, so the probe is never 0 when there is a duplicate; a hash collision merely runs the exact query.
+    A 64-bit hash keeps the probe's hash table narrow whatever the width of the key.
+    """
+    keys = ", ".join(quote(k) for k in pk)
+    keyed = " AND ".join(f"{quote(k)} IS NOT NULL" for k in pk)
+    duplicates = f"SELECT * FROM staged WHERE {keyed} QUALIFY count(*) OVER (PARTITION BY {keys}) > 1"
+    probe = f"count(*) FILTER (WHERE {keyed}) - count(DISTINCT hash({keys})) FILTER (WHERE {keyed})"
+    if len(pk) == 1:
+        description, column = f"主キー {pk[0]} が一意", pk[0]
+        own = gxe.ExpectColumnValuesToBeUnique(column=pk[0])
+    else:
+        description, column = f"主キー ({', '.join(pk)}) が一意", ",".join(pk)
+        own = gxe.ExpectCompoundColumnsToBeUnique(column_list=list(pk))
+    spec = _rows_spec("pk__unique", description, True, column, duplicates, probe)
+    # a failed key check is run again as GE's own expectation: Data Docs list the duplicated values
+    return dataclasses.replace(spec, detail=_spec(spec.name, description, True, column, own).expectation)
+
+
 def build_suite(contract: Contract, rules: Sequence[Rule] = ()) -> SuiteSpec:
     """All checks of ``contract`` plus ``rules``, in a stable order; check names are unique.
 
@@ -244,16 +278,8 @@ def build_suite(contract: Contract, rules: Sequence[Rule] = ()) -> SuiteSpec:
     else:
         for col in contract.columns:
             checks.extend(column_checks(col))
-    pk = list(contract.primary_key)
-    if len(pk) == 1:
-        checks.append(_spec("pk__unique", f"主キー {pk[0]} が一意", True, pk[0],
-                            gxe.ExpectColumnValuesToBeUnique(column=pk[0])))
-    elif pk:
-        keys = ", ".join(quote(k) for k in pk)
-        duplicates_sql = (f"SELECT * FROM staged WHERE NOT ({' AND '.join(f'{quote(k)} IS NULL' for k in pk)}) "
-                          f"QUALIFY count(*) OVER (PARTITION BY {keys}) > 1")
-        checks.append(_spec("pk__unique", f"主キー ({', '.join(pk)}) が一意", True, ",".join(pk),
-                            gxe.ExpectCompoundColumnsToBeUnique(column_list=pk), failing_rows=duplicates_sql))
+    if contract.primary_key:
+        checks.append(primary_key_check(list(contract.primary_key)))
     for rule in rules:
         if rule.violation is not None:
             checks.append(_condition_spec(rule.name, rule.description, rule.blocking, rule.column, rule.violation))

@@ -44,12 +44,20 @@ def _starts(files: Sequence[Path]) -> str:
 
 
 def release_view_sql(contract: Contract, files: Sequence[Path]) -> str:
-    """A SELECT over the release files in the staging shape (contract columns + ``_source_row``), read in place."""
-    listing = ", ".join(quote_literal(str(f)) for f in files)
+    """A SELECT over the release files in the staging shape (contract columns + ``_source_row``), read in place.
+
+    One single-file scan per file, ``UNION ALL``: each file's ``_source_row`` is its ``file_row_number`` plus a
+    constant (the rows of the files before it, from the footers), so no row is joined to its file name. DuckDB
+    runs the branches in parallel and, as on any single-file read, takes each file's footer statistics for what
+    they are: a ``col IS NULL`` test on a column whose statistics say no NULL is false without reading the column.
+    """
     cols = ", ".join(quote_ident(c.name) for c in contract.columns)
-    return (f"SELECT {cols}, file_row_number + s.first_row + 1 AS _source_row "
-            f"FROM read_parquet([{listing}], hive_partitioning = false, filename = true, file_row_number = true) r "
-            f"JOIN (VALUES {_starts(files)}) s(file, first_row) ON r.filename = s.file")
+    scans, start = [], 0
+    for f in files:
+        scans.append(f"SELECT {cols}, file_row_number + {start + 1} AS _source_row "
+                     f"FROM read_parquet({quote_literal(str(f))}, hive_partitioning = false, file_row_number = true)")
+        start += pq.read_metadata(f).num_rows
+    return "\nUNION ALL ".join(scans)
 
 
 def stage_for_checks(con: duckdb.DuckDBPyConnection, contract: Contract, files: Sequence[Path], workdir: Path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -245,3 +246,114 @@ def test_a_row_rule_reports_its_failing_rows(tmp_path: Path) -> None:
     result = report.result("seq_small")
     assert not report.success and not result.success and result.unexpected_count == 1
     assert result.samples == [{"file": "src.csv", "row": 2, "column": "seq", "rule": "seq_small", "value": "2"}]
+
+
+#: one key column, nullable: a NULL key is the business of a not-null check, never a duplicate
+SINGLE_KEY = Contract(
+    name="test_single_key", version="1", title_ja="単一キー", title_en="single key", description="test",
+    columns=(Column("code", "string", "コード", "code"), Column("name", "string", "名称", "name")),
+    primary_key=("code",),
+)
+#: two key columns, both nullable
+COMPOUND_KEY = dataclasses.replace(
+    SINGLE_KEY, name="test_compound_key",
+    columns=(Column("code", "string", "コード", "code"), Column("seq", "string", "連番", "sequence"),
+             Column("name", "string", "名称", "name")),
+    primary_key=("code", "seq"))
+
+
+def _stage_plain(tmp_path: Path, contract: Contract, rows: list[tuple], name: str = "k.parquet") -> Path:
+    names = contract.column_names
+    table = pa.table({**{c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(names)},
+                      "_source_row": pa.array(range(1, len(rows) + 1), pa.int64())})
+    pq.write_table(table, tmp_path / name)
+    return tmp_path / name
+
+
+def _great_expectations_own_verdict(contract: Contract, path: Path) -> tuple[bool, int]:
+    """GE's own uniqueness expectation on the same file (what ``pk__unique`` was before its probe)."""
+    import great_expectations.expectations as gxe
+
+    from quality.runner import run_suite
+    from quality.suite import CheckSpec, SuiteSpec
+
+    pk = list(contract.primary_key)
+    expectation = (gxe.ExpectColumnValuesToBeUnique(column=pk[0]) if len(pk) == 1
+                   else gxe.ExpectCompoundColumnsToBeUnique(column_list=pk))
+    expectation.meta = {"check": "ge_unique"}
+    suite = SuiteSpec(contract.name, (CheckSpec("ge_unique", "GE", True, None, expectation),))
+    result = run_suite(suite, path, source_file="src.csv").result("ge_unique")
+    return result.success, result.unexpected_count
+
+
+KEY_CASES = {
+    "single key, unique, two NULL keys": (SINGLE_KEY, [("a", "甲"), (None, "乙"), (None, "丙"), ("b", "丁")], []),
+    "single key, one duplicate among NULL keys":
+        (SINGLE_KEY, [("a", "甲"), (None, "乙"), (None, "丙"), ("a", "丁"), ("b", "戊")], [1, 4]),
+    "compound key, a duplicate": (COMPOUND_KEY, [("a", "1", "甲"), ("a", "2", "乙"), ("a", "1", "丙")], [1, 3]),
+    "compound key, the same key with a NULL part twice":
+        (COMPOUND_KEY, [("a", None, "甲"), ("a", None, "乙"), (None, None, "丙"), (None, None, "丁")], []),
+    "compound key, a duplicate and a NULL part twice":
+        (COMPOUND_KEY, [("a", "1", "甲"), ("a", None, "乙"), ("a", None, "丙"), ("a", "1", "丁"), ("b", "1", "戊")],
+         [1, 4]),
+}
+
+
+@pytest.mark.parametrize("case", list(KEY_CASES))
+def test_the_primary_key_check_fails_exactly_the_duplicated_rows_as_great_expectations_does(
+        tmp_path: Path, case: str) -> None:
+    contract, rows, duplicated = KEY_CASES[case]
+    path = _stage_plain(tmp_path, contract, rows)
+    report = validate(contract, path, source_file="src.csv")
+    result = report.result("pk__unique")
+    assert result.blocking and result.success is (not duplicated) and report.success is (not duplicated)
+    assert result.unexpected_count == len(duplicated) and result.element_count == len(rows)
+    assert [s["row"] for s in result.samples] == duplicated  # quarantine rows: every duplicated row, no NULL key
+    key = list(contract.primary_key)
+    for sample in result.samples:
+        row = rows[sample["row"] - 1]
+        expected = row[0] if len(key) == 1 else {k: row[i] for i, k in enumerate(key)}
+        assert sample == {"file": "src.csv", "row": sample["row"], "column": ",".join(key), "rule": "pk__unique",
+                          "value": expected}
+    assert _great_expectations_own_verdict(contract, path) == (result.success, result.unexpected_count)
+
+
+def test_the_primary_key_probe_shares_the_column_scan_and_the_exact_query_runs_only_on_a_duplicate(
+        tmp_path: Path) -> None:
+    clean = _stage_plain(tmp_path, COMPOUND_KEY, [("a", "1", "甲"), ("a", "2", "乙")], "clean.parquet")
+    queries = _queries_during(lambda: validate(COMPOUND_KEY, clean, source_file="src.csv"))
+    assert not [q for q in queries if "PARTITION BY" in q]  # the exact window never ran
+    probes = [q for q in queries if "kiban_probe" in q]
+    assert len(probes) == 1 and 'count(DISTINCT hash("code", "seq"))' in probes[0]
+    duplicated = _stage_plain(tmp_path, COMPOUND_KEY, [("a", "1", "甲"), ("a", "1", "乙")], "dup.parquet")
+    queries = _queries_during(lambda: validate(COMPOUND_KEY, duplicated, source_file="src.csv"))
+    assert [q for q in queries if "count(*) FROM (" in q and "PARTITION BY" in q]  # the probe handed over
+
+
+def test_a_failed_primary_key_check_shows_great_expectations_own_result_in_data_docs(tmp_path: Path) -> None:
+    import re
+
+    from quality import datadocs
+
+    rows = [("dup-key", "甲"), ("only-once", "乙"), ("dup-key", "丙")]
+    report = validate(SINGLE_KEY, _stage_plain(tmp_path, SINGLE_KEY, rows), source_file="src.csv")
+    merged = {r.expectation_config.meta["check"]: r for r in report.gx_result.results}["pk__unique"]
+    assert merged.expectation_config.type == "expect_column_values_to_be_unique" and not merged.success
+    assert merged.result["unexpected_count"] == 2
+    clean = validate(SINGLE_KEY, _stage_plain(tmp_path, SINGLE_KEY, rows[:2], "clean.parquet"), source_file="c.csv")
+    assert clean.success  # passed on the probe alone: the GE result is the probe's
+    loc = datadocs.DocsLocation(tmp_path / "gx", tmp_path / "site")
+    pages = datadocs.build(loc, "run", [report])
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (loc.site / pages["test_single_key"]).read_text("utf-8")))
+    listed = text[text.index("主キー code が一意"):]
+    assert "unexpected values found" in listed and "dup-key 2" in listed and "only-once" not in listed
+
+
+def test_a_missing_key_column_fails_the_key_check_with_an_error_and_leaves_the_other_checks_standing(
+        tmp_path: Path) -> None:
+    path = stage(tmp_path, CLEAN)
+    pq.write_table(pq.read_table(path).drop(["seq"]), path)  # the probe in the bundled scan names a missing column
+    report = validate(CONTRACT, path, source_file="src.csv")
+    assert not report.success
+    assert "seq" in report.result("pk__unique").error
+    assert report.result("name__not_null").success and report.result("process__in_codes").success

@@ -104,6 +104,30 @@ def test_blocking_failure_prevents_publish(lake_home):
     assert [p.name for p in store.root.iterdir() if not p.name.startswith(".publish")] == []
 
 
+def test_a_corporate_number_in_two_partition_files_stops_the_publish(lake_home):
+    cs = contracts()
+    with Lake(lake_home).writer() as w:  # row 0 again (prefecture 01), now in prefecture 47's file
+        w.append(cs["corporations"], corporations_select(1).replace(f"['{PREFS[0]}', '{PREFS[1]}', '{PREFS[2]}'][i % 3 + 1]",
+                                                                    f"'{PREFS[2]}'"))
+    with pytest.raises(PublishBlocked) as e:
+        publish(lake_home, contracts=cs, datasets=["corporations"])
+    assert e.value.failures == {"corporations": ["pk__unique"]}
+    assert ReleaseStore.of(lake_home).versions() == []
+
+
+def test_a_duplicated_compound_key_stops_the_publish_of_a_spatial_dataset(lake_home):
+    from .conftest import _spatial, parcels_select
+
+    cs = contracts()
+    with Lake(lake_home).writer() as w:  # one parcel again: the same 7-column key
+        w.con.execute(f"LOAD '{_spatial()}'")
+        w.append(cs["parcels"], parcels_select().replace("FROM range(5)", "FROM range(1)"))
+    with pytest.raises(PublishBlocked) as e:
+        publish(lake_home, contracts=cs, datasets=["parcels"])
+    assert e.value.failures == {"parcels": ["pk__unique"]}
+    assert ReleaseStore.of(lake_home).versions() == []
+
+
 def test_second_publish_moves_latest_keeps_the_first_and_applies_retention(lake_home):
     store = ReleaseStore.of(lake_home)
     cs = contracts()
