@@ -26,6 +26,11 @@ class Rule:
     probe:         set-level rules, optional: an aggregate SQL expression over the rows of ``staged`` that is 0
                    only when the rule holds (e.g. ``count(*) - count(DISTINCT key)``); all probes of a suite are
                    computed in one scan, and the exact ``failing_rows`` count runs only when a probe is not 0
+    prefilter:     row rules, optional: a BOOLEAN column of the staged file, written by staging, TRUE on every row
+                   that *may* break the rule (a cheap superset test, e.g. "has a byte below 0x20") and NULL or
+                   FALSE elsewhere. The ``violation`` is then evaluated on those rows only (``CASE WHEN``: DuckDB
+                   skips it for the others); the verdict on them is still the violation's. The staged view exposes
+                   the column after ``_source_row``, and the suite expects it there.
     """
 
     name: str
@@ -35,8 +40,13 @@ class Rule:
     blocking: bool = True
     violation: str | None = None
     probe: str | None = None
+    prefilter: str | None = None
 
     def __post_init__(self) -> None:
+        if self.prefilter is not None:
+            if self.violation is None or not self.prefilter.isidentifier():
+                raise ValueError(f"rule {self.name}: a prefilter is a column name, for a row rule (violation)")
+            object.__setattr__(self, "violation", f"CASE WHEN {self.prefilter} THEN ({self.violation}) END")
         if self.violation is not None:
             if self.failing_rows:
                 raise ValueError(f"rule {self.name}: give violation or failing_rows, not both")
@@ -47,6 +57,8 @@ class Rule:
 
 #: Characters never found in published text: C0 controls except tab, LF and CR, and DEL.
 CONTROL_CHARACTERS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]"
+#: The same characters, for code outside SQL (a staging prefilter): equal to the class above (tested).
+CONTROL_CODE_POINTS: tuple[int, ...] = (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)
 
 
 def plain_text_rule(columns: tuple[str, ...] | list[str], *, max_chars: int = 1000,

@@ -6,6 +6,7 @@ Every check has a stable name -- the Dagster asset-check name -- and a ``blockin
 name                       expectation                                                     blocking
 =========================  ==============================================================  ========
 ``columns__ordered``       staged columns = contract columns in order, then ``_source_row``  yes
+                           (then the rules' staging prefilter columns, if any)
 ``<col>__not_null``        ``nullable=False`` columns have no NULL                           yes
 ``<col>__castable``        staged text casts to the contract type (dates: strict ISO)        yes
 ``<col>__pattern``         full match of ``Column.pattern`` (RE2 syntax in DuckDB)           yes
@@ -271,8 +272,12 @@ def build_suite(contract: Contract, rules: Sequence[Rule] = ()) -> SuiteSpec:
     column), or one check per kind over all columns (``"kind"``, for wide contracts validated at a high rate:
     the municipal reports' 150-column forms), whose samples name the failing column.
     """
-    checks = [_spec("columns__ordered", "列が契約の順に並ぶ（末尾に _source_row）", True, None,
-                    gxe.ExpectTableColumnsToMatchOrderedList(column_list=[*contract.column_names, SOURCE_ROW]))]
+    # the staging prefilters the rules read follow _source_row (quality.rules.Rule.prefilter)
+    prefilters = list(dict.fromkeys(r.prefilter for r in rules if r.prefilter))
+    tail = " と事前判定列 " + ", ".join(prefilters) if prefilters else ""
+    checks = [_spec("columns__ordered", f"列が契約の順に並ぶ（末尾に _source_row{tail}）", True, None,
+                    gxe.ExpectTableColumnsToMatchOrderedList(
+                        column_list=[*contract.column_names, SOURCE_ROW, *prefilters]))]
     if contract.checks == "kind":
         checks.extend(kind_checks(contract))
     else:

@@ -131,6 +131,12 @@ POST_CODE_PATTERN = r"[0-9]{7}"
 
 FIRST_ASSIGNMENT_DATE = "2015-10-05"  # 法人番号の最初の指定日
 
+#: Free-text fields people read (商号・フリガナ・所在地・英語表記・変更事由の詳細): a control character there is never in
+#: the published data, and none comes near ``FREE_TEXT_MAX_CHARS`` (商号 is at most 150 characters, formats §1.2).
+FREE_TEXT_FIELDS = ("name", "furigana", "en_name", "prefecture_name", "city_name", "street_number", "address_outside",
+                    "en_prefecture_name", "en_city_name", "en_address_outside", "change_cause")
+FREE_TEXT_MAX_CHARS = 1000
+
 # ---------------------------------------------------------------------------------------------------------
 # The 30 official columns (リソース定義書 order)
 # ---------------------------------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ The staged file is written once, already in the *stored* layout, so a valid file
 * ``_text_<column>``: the text as received -- always for the dates, and for 一連番号 where it is not the
   canonical rendering of the number (the typed column is NULL wherever the text is not canonical) -- and
   ``_noncanonical`` (TRUE on such rows, else NULL), so the text of every field is kept exactly;
-* ``_source_row`` (1-based record number) and any constant or derived columns the caller adds (lineage).
+* ``_source_row`` (1-based record number) and any constant or derived columns the caller adds (lineage);
+* ``_text_suspect``: TRUE on rows where a free-text field (商号, 所在地, ...) holds a byte below 0x20 other than
+  tab/LF/CR, DEL, or more than 1,000 bytes -- a cheap superset of the rows the text rules can fail on, so
+  validation runs their regular expression on those rows only (``quality.rules.Rule.prefilter``).
 
 :func:`text_view_sql` reads the file back as the received text: that is
 what the Great Expectations suite validates, so the checks see the file exactly as published.
@@ -38,6 +41,7 @@ from typing import BinaryIO, Literal
 import polars as pl
 import pyarrow.parquet as pq
 
+from quality.rules import CONTROL_CODE_POINTS
 from registries.corporate.decode import (
     CP932,
     UTF8,
@@ -48,7 +52,7 @@ from registries.corporate.decode import (
     transcode_member,
 )
 from registries.errors import SourceError
-from schemas.corporate import OFFICIAL_COLUMN_NAMES, OFFICIAL_COLUMNS
+from schemas.corporate import FREE_TEXT_FIELDS, FREE_TEXT_MAX_CHARS, OFFICIAL_COLUMN_NAMES, OFFICIAL_COLUMNS
 
 Kind = Literal["full", "diff", "api"]
 N_COLUMNS = len(OFFICIAL_COLUMN_NAMES)  # 30
@@ -56,6 +60,8 @@ ROW_COLUMN = "_source_row"
 CSV_SCHEMA: dict[str, pl.DataType] = {name: pl.String() for name in OFFICIAL_COLUMN_NAMES}
 TEXT_PREFIX = "_text_"
 NONCANONICAL = "_noncanonical"
+#: The text rules' staging prefilter (see the module docstring).
+SUSPECT_TEXT = "_text_suspect"
 ISO_DATE = "%Y-%m-%d"
 #: The official columns stored with a type other than text (一連番号 and the four dates).
 TYPED_COLUMNS: dict[str, str] = {c.name: c.type for c in OFFICIAL_COLUMNS if c.type != "string"}
@@ -203,14 +209,25 @@ def _stored_columns() -> list[pl.Expr]:
         exprs.append(keep.alias(TEXT_PREFIX + name))
         noncanonical.append(text.is_not_null() & canonical.not_())
     exprs.append(pl.when(pl.any_horizontal(noncanonical)).then(pl.lit(True)).alias(NONCANONICAL))
+    exprs.append(suspect_text())
     return exprs
+
+
+def suspect_text() -> pl.Expr:
+    """TRUE where some free-text field may break the text rules, else NULL: it holds one of the control characters
+    (``quality.rules.CONTROL_CODE_POINTS``, one Aho-Corasick pass per field) or more bytes than the rule allows
+    characters (a character is at least one byte). A superset: the rules decide on the rows it marks."""
+    controls = [chr(c) for c in CONTROL_CODE_POINTS]
+    tests = [pl.col(c).str.contains_any(controls) | (pl.col(c).str.len_bytes() > FREE_TEXT_MAX_CHARS)
+             for c in FREE_TEXT_FIELDS]
+    return pl.when(pl.any_horizontal(tests)).then(pl.lit(True)).alias(SUSPECT_TEXT)
 
 
 def text_view_sql(source: str, keep: Sequence[str] = (), *, typed_dates: bool = False,
                   typed_numbers: bool = False) -> str:
     """SELECT over a staged file (``source``: a relation, e.g. ``read_parquet('x.parquet')``) giving the 30
-    columns as the received text, then ``_source_row`` -- what the validation suite checks -- then the staged
-    columns named in ``keep`` (e.g. lineage) as they are.
+    columns as the received text, then ``_source_row`` and ``_text_suspect`` -- what the validation suite checks
+    -- then the staged columns named in ``keep`` (e.g. lineage) as they are.
 
     ``typed_dates``: the four dates as their DATE column instead of their text. Only for a file without
     non-canonical text (:func:`has_noncanonical_text` False): there every date's text is exactly the
@@ -234,7 +251,7 @@ def text_view_sql(source: str, keep: Sequence[str] = (), *, typed_dates: bool = 
             parts.append(f"coalesce({TEXT_PREFIX}{name}, CAST({name} AS VARCHAR)) AS {name}")
         else:
             parts.append(name)
-    return f"SELECT {', '.join([*parts, ROW_COLUMN, *keep])} FROM {source}"
+    return f"SELECT {', '.join([*parts, ROW_COLUMN, SUSPECT_TEXT, *keep])} FROM {source}"
 
 
 def has_noncanonical_text(parquet: Path) -> bool:

@@ -60,7 +60,8 @@ def test_both_encodings_of_the_sample_stage_identically(samples: Path, tmp_path:
     assert r_utf8.kind_hint == r_sjis.kind_hint == "full"
     assert r_utf8.inner_name == "00_zenkoku_all_20261030.csv"
     assert r_utf8.rows == utf8.height > 200
-    assert utf8.columns == [*OFFICIAL_COLUMN_NAMES, "_source_row"]
+    assert utf8.columns == [*OFFICIAL_COLUMN_NAMES, "_source_row", "_text_suspect"]
+    assert utf8["_text_suspect"].null_count() == utf8.height  # the published text: no control characters
     assert utf8.schema["_source_row"] == pl.Int64
     assert all(utf8.schema[c] == pl.String for c in OFFICIAL_COLUMN_NAMES)
     assert utf8.equals(sjis)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -8,6 +11,7 @@ import pytest
 from quality.rules import Rule
 from registries.corporate.parse import stage_corporate_file
 from registries.corporate.rules import CORPORATE_EVENT_RULES, rules_for
+from schemas.corporate import FREE_TEXT_FIELDS, OFFICIAL_COLUMN_NAMES
 
 
 def _failing(parquet: Path, rule: Rule, extra_sql: str | None = None) -> list[dict]:
@@ -84,25 +88,63 @@ def test_each_rule_catches_its_violation(
     assert all("_dup_count" not in r and "_seq_count" not in r for r in rows)
 
 
-_TEXT_FIELDS = ("name", "furigana", "en_name", "prefecture_name", "city_name", "street_number", "address_outside",
-                "en_prefecture_name", "en_city_name", "en_address_outside", "change_cause")
+def _sample_records(samples: Path) -> list[list[str]]:
+    with zipfile.ZipFile(samples / "00_zenkoku_all_20261030.zip") as zf:
+        text = zf.read(zf.namelist()[0]).decode("utf-8")
+    return list(csv.reader(io.StringIO(text, newline="")))
 
 
-@pytest.mark.parametrize("field", _TEXT_FIELDS)
+def _staged_with(samples: Path, tmp_path: Path, row: int, fields: dict[str, str]) -> Path:
+    """The sample 全件 with some fields of record ``row`` replaced, written as a CSV and *staged*: the text rules
+    read the staging's prefilter, so a changed field must go through staging as a received file would."""
+    records = _sample_records(samples)
+    for name, value in fields.items():
+        records[row - 1][OFFICIAL_COLUMN_NAMES.index(name)] = value
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "00_zenkoku_all_20261030.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(records)
+    out = tmp_path / "staged.parquet"
+    stage_corporate_file(path, out, encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("field", FREE_TEXT_FIELDS)
 @pytest.mark.parametrize("code", [0, 1, 8, 11, 12, 14, 31, 127])
-def test_a_control_character_in_any_text_field_is_found_in_the_joined_text(
-    staged: dict[str, Path], field: str, code: int,
+def test_a_control_character_in_any_text_field_is_found(
+    samples: Path, tmp_path: Path, field: str, code: int,
 ) -> None:
-    parquet = staged["00_zenkoku_all_20261030.zip"]
-    mutation = f"UPDATE staged SET {field} = coalesce({field}, '') || 'ア' || chr({code}) WHERE _source_row = 4"
-    rows = _failing(parquet, _by_name("text_without_control_characters"), mutation)
+    parquet = _staged_with(samples, tmp_path, 4, {field: f"ア{chr(code)}"})
+    rows = _failing(parquet, _by_name("text_without_control_characters"))
     assert [r["_source_row"] for r in rows] == [4]
+    assert [r["_text_suspect"] for r in rows] == [True]
 
 
 @pytest.mark.parametrize("code", [9, 10, 13, 32, 128, 0x3000])
-def test_tab_line_ends_and_other_characters_are_not_control_characters(staged: dict[str, Path], code: int) -> None:
-    parquet = staged["00_zenkoku_all_20261030.zip"]
-    # every field set (the join puts a tab between them), plus the character in two of them
-    mutation = ("UPDATE staged SET " + ", ".join(f"{f} = 'x' || chr({code}) || 'y'" for f in _TEXT_FIELDS)
-                + " WHERE _source_row = 4")
-    assert _failing(parquet, _by_name("text_without_control_characters"), mutation) == []
+def test_tab_line_ends_and_other_characters_are_not_control_characters(
+    samples: Path, tmp_path: Path, code: int,
+) -> None:
+    # every field set (the join puts a tab between them), plus the character in each of them
+    parquet = _staged_with(samples, tmp_path, 4, {f: f"x{chr(code)}y" for f in FREE_TEXT_FIELDS})
+    assert _failing(parquet, _by_name("text_without_control_characters")) == []
+
+
+@pytest.mark.parametrize("field", FREE_TEXT_FIELDS)
+def test_a_text_over_1000_characters_fails_and_1000_passes(samples: Path, tmp_path: Path, field: str) -> None:
+    rule = _by_name("text_length")
+    # 1,000 characters of 3 bytes each: the prefilter marks the row (more than 1,000 bytes), the rule passes it
+    passing = _staged_with(samples, tmp_path, 5, {field: "ア" * 1000})
+    assert _failing(passing, rule) == []
+    assert _failing(passing, Rule("marked", "rows the prefilter marked", "SELECT * FROM staged WHERE _text_suspect")
+                    )[0]["_source_row"] == 5
+    failing = _staged_with(samples, tmp_path / "long", 5, {field: "a" * 1001})
+    assert [r["_source_row"] for r in _failing(failing, rule)] == [5]
+
+
+def test_the_text_rules_read_only_the_rows_staging_marked(samples: Path, tmp_path: Path) -> None:
+    """The prefilter is the contract: a text changed *after* staging (never the case for a received file) is not
+    re-read -- which is why the prefilter must be a superset (tested above through staging itself)."""
+    parquet = _staged_with(samples, tmp_path, 4, {"name": "ア\x01"})
+    mutation = "UPDATE staged SET name = 'イ' || chr(2) WHERE _source_row = 6"
+    rows = _failing(parquet, _by_name("text_without_control_characters"), mutation)
+    assert [r["_source_row"] for r in rows] == [4]

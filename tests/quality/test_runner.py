@@ -357,3 +357,50 @@ def test_a_missing_key_column_fails_the_key_check_with_an_error_and_leaves_the_o
     assert not report.success
     assert "seq" in report.result("pk__unique").error
     assert report.result("name__not_null").success and report.result("process__in_codes").success
+
+
+def test_the_control_code_points_are_the_sql_class() -> None:
+    import re
+
+    from quality.rules import CONTROL_CHARACTERS, CONTROL_CODE_POINTS
+
+    pattern = re.compile(CONTROL_CHARACTERS)  # the same escapes in Python's and RE2's syntax
+    assert [cp for cp in range(0x110000) if pattern.match(chr(cp))] == list(CONTROL_CODE_POINTS)
+
+
+WITH_TAB = Rule("name_without_tab", "商号にタブを含まない", violation="contains(name, chr(9))", column="name",
+                prefilter="_name_marked")
+
+
+def stage_marked(tmp_path: Path, rows: list[dict], marked: list[bool | None]) -> Path:
+    path = stage(tmp_path, rows)
+    table = pq.read_table(path)
+    pq.write_table(table.append_column("_name_marked", pa.array(marked, pa.bool_())), path)
+    return path
+
+
+def test_a_prefiltered_rule_decides_on_the_marked_rows_only(tmp_path: Path) -> None:
+    rows = with_row(0, name="甲\t")
+    rows[2]["name"] = "丙\t"
+    report = validate(CONTRACT, stage_marked(tmp_path, rows, [True, True, None]), [WITH_TAB], source_file="s.csv")
+    result = report.result("name_without_tab")
+    # row 1 is marked and breaks the rule; row 2 is marked and keeps it; row 3 is not marked, so not read
+    assert (result.success, result.unexpected_count) == (False, 1)
+    assert [s["row"] for s in result.samples] == [1]
+    assert report.result("columns__ordered").success
+
+
+def test_a_prefilter_column_is_expected_after_source_row(tmp_path: Path) -> None:
+    report = validate(CONTRACT, stage(tmp_path, CLEAN), [WITH_TAB], source_file="s.csv")
+    assert not report.success
+    assert not report.result("columns__ordered").success
+    assert report.result("name_without_tab").error is not None  # the missing column: reported, no crash
+    spec = build_suite(CONTRACT, [WITH_TAB]).check("columns__ordered")
+    assert spec.expectation.column_list[-2:] == ["_source_row", "_name_marked"]
+
+
+@pytest.mark.parametrize("kwargs", [{"failing_rows": "SELECT * FROM staged", "prefilter": "_x"},
+                                    {"violation": "true", "prefilter": "_x OR true"}])
+def test_a_prefilter_is_a_column_of_a_row_rule(kwargs: dict) -> None:
+    with pytest.raises(ValueError, match="prefilter"):
+        Rule("r", "r", **kwargs)
