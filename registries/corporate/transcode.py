@@ -38,23 +38,35 @@ class DecodeFailure(Exception):
         self.offset, self.row, self.value, self.truncated = offset, row, value, truncated
 
 
+def decode_piece(piece: bytes) -> bytes:
+    """Python's ``cp932`` decoding of a whole piece, as UTF-8. Raises :class:`DecodeFailure` with the offset in
+    the piece, the lines before it (``row``), the bad bytes as hex, and ``truncated`` when the piece ends inside
+    a character (only the last piece of a text can)."""
+    decoder = codecs.getincrementaldecoder(CP932)()
+    try:
+        text = decoder.decode(piece, final=False)
+    except UnicodeDecodeError as exc:
+        raise DecodeFailure(exc.start, piece.count(b"\n", 0, exc.start), piece[exc.start:exc.start + 4].hex(" "),
+                            False) from None
+    try:
+        text += decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise DecodeFailure(len(piece), piece.count(b"\n"), "", True) from None
+    return text.encode("utf-8")
+
+
 def decode_range(raw: str, start: int, end: int, part: str) -> tuple[int, int, str, bool] | None:
     """Decode bytes ``[start, end)`` of the file ``raw`` into the file ``part`` as UTF-8. None when it decodes;
     else ``(offset in the range, lines before it, bad bytes as hex, truncated)``. Runs in the workers."""
     with open(raw, "rb") as fh:
         fh.seek(start)
         piece = fh.read(end - start)
-    decoder = codecs.getincrementaldecoder(CP932)()
     try:
-        text = decoder.decode(piece, final=False)
-    except UnicodeDecodeError as exc:
-        return exc.start, piece.count(b"\n", 0, exc.start), piece[exc.start:exc.start + 4].hex(" "), False
-    try:
-        text += decoder.decode(b"", final=True)
-    except UnicodeDecodeError:  # the range ends inside a character: only the last range can
-        return len(piece), piece.count(b"\n"), "", True
+        utf8 = decode_piece(piece)
+    except DecodeFailure as exc:
+        return exc.offset, exc.row, exc.value, exc.truncated
     with open(part, "wb") as out:
-        out.write(text.encode("utf-8"))
+        out.write(utf8)
     return None
 
 
