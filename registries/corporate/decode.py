@@ -211,10 +211,11 @@ PARALLEL_BYTES = 64 * 1024 * 1024
 
 
 def transcode_cp932_parallel(src: BinaryIO, dest: BinaryIO, label: str, scratch: Path, first: bytes = b"",
-                             workers: int | None = None, chunk: int = CHUNK) -> int:
+                             workers: int | None = None, chunk: int | None = None) -> int:
     """:func:`transcode_to_utf8` for CP932 on every core: the same bytes out, the same SourceError (offset, line)
     for invalid input. glibc's iconv on ``workers`` threads where it is available, else Python's codec in
-    ``workers`` processes (scratch files under the new folder ``scratch``, removed afterwards)."""
+    ``workers`` processes (scratch files under the new folder ``scratch``, removed afterwards). ``chunk``: the
+    bytes read per piece (each path has its default)."""
     import shutil
 
     from registries.corporate import cp932iconv
@@ -222,8 +223,9 @@ def transcode_cp932_parallel(src: BinaryIO, dest: BinaryIO, label: str, scratch:
 
     try:
         if cp932iconv.available():
-            return cp932iconv.transcode_threads(src, dest, first=first, workers=workers, chunk=chunk).read
-        return transcode_parallel(src, dest, scratch, first=first, workers=workers, chunk=chunk)
+            return cp932iconv.transcode_threads(src, dest, first=first, workers=workers,
+                                                chunk=chunk or cp932iconv.PIECE).read
+        return transcode_parallel(src, dest, scratch, first=first, workers=workers, chunk=chunk or CHUNK)
     except DecodeFailure as exc:
         if exc.truncated:
             raise SourceError(label, f"file ends inside a Shift_JIS/CP932 character (byte offset {exc.offset})",

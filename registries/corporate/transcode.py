@@ -76,17 +76,16 @@ def line_pieces(src: BinaryIO, first: bytes = b"", chunk: int = CHUNK) -> Iterat
     carry = first
     while True:
         block = src.read(chunk)
-        data = carry + block if carry else block
         if not block:
-            if data:
-                yield data
+            if carry:
+                yield carry
             return
-        cut = data.rfind(b"\n") + 1
-        if cut == 0 or len(data) < chunk:  # no line end yet, or too little to be worth a piece: read on
-            carry = data
+        cut = block.rfind(b"\n") + 1
+        if cut == 0 or len(carry) + len(block) < chunk:  # no line end yet, or too little to be worth a piece
+            carry += block
             continue
-        carry = data[cut:]
-        yield data[:cut]
+        yield b"".join((carry, memoryview(block)[:cut])) if carry else block[:cut]  # one copy at most
+        carry = block[cut:]
 
 
 def transcode_parallel(src: BinaryIO, dest: BinaryIO, scratch: Path, *, first: bytes = b"",
