@@ -1,5 +1,8 @@
 """CP932 (Shift_JIS) -> UTF-8 on every core: the text is cut at line ends and the pieces decoded in parallel.
 
+This is the path without glibc's iconv; where iconv is available, :mod:`registries.corporate.cp932iconv` decodes
+on threads instead (and uses :func:`decode_piece` and :func:`line_pieces` from here).
+
 Cutting is safe because CP932 never uses 0x0A inside a character (lead bytes are 0x81-0x9F / 0xE0-0xFC, trail
 bytes 0x40-0x7E / 0x80-0xFC), so every piece that ends after a ``\\n`` starts and ends on a character boundary
 and decodes exactly as it would inside the whole text. Decoding is Python's ``cp932`` codec (exact, NEC
