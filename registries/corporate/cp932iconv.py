@@ -45,7 +45,7 @@ _N = ctypes.POINTER(ctypes.c_size_t)
 def _libc() -> Any | None:
     """glibc's iconv functions (the process's C library), or None if the C library is not glibc."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
+        libc = ctypes.CDLL(None)
         libc.gnu_get_libc_version  # noqa: B018  (glibc only: its CP932 table is the one checked)
         libc.iconv_open.restype, libc.iconv_open.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_char_p]
         libc.iconv.restype, libc.iconv.argtypes = ctypes.c_size_t, [ctypes.c_void_p, _P, _N, _P, _N]
