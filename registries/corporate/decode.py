@@ -1,7 +1,8 @@
 """Open a 法人番号 全件/差分 file (zip or bare CSV), detect its encoding and stream it out as UTF-8.
 
 The NTA publishes 「CSV・Unicode」 (UTF-8, no BOM reported) and 「CSV・Shift-JIS」 (JIS 第一・第二水準; decoded
-with Python's ``cp932`` codec so NEC specials such as ① and ㈱ survive). DuckDB's ``encodings`` extension is never
+exactly as Python's ``cp932`` codec decodes it, so NEC specials such as ① and ㈱ survive: by glibc's iconv where
+that gives the same answer, :mod:`registries.corporate.cp932iconv`). DuckDB's ``encodings`` extension is never
 used: it mis-decodes CP932 at buffer boundaries. Every failure is a :class:`SourceError` naming the file.
 """
 
@@ -203,22 +204,28 @@ def read_sample(stream: BinaryIO, label: str) -> bytes:
         raise SourceError(label, f"zip member cannot be read ({exc})", rule="truncated_zip") from None
 
 
-#: CP932 files at least this large (uncompressed) are transcoded on every core (``registries.corporate.transcode``);
-#: smaller ones serially, where starting worker processes would cost more than it saves.
+#: Without glibc's iconv (:mod:`registries.corporate.cp932iconv`), CP932 files at least this large (uncompressed)
+#: are decoded in worker processes (:mod:`registries.corporate.transcode`); smaller ones serially, where starting
+#: the processes would cost more than it saves. With iconv every CP932 file is decoded on threads.
 PARALLEL_BYTES = 64 * 1024 * 1024
 
 
 def transcode_cp932_parallel(src: BinaryIO, dest: BinaryIO, label: str, scratch: Path, first: bytes = b"",
-                             workers: int | None = None, chunk: int = CHUNK) -> int:
-    """:func:`transcode_to_utf8` for CP932 with the decoding spread over ``workers`` processes (scratch files
-    under the new folder ``scratch``, removed afterwards): the same bytes out, the same SourceError (offset,
-    line) for invalid input."""
+                             workers: int | None = None, chunk: int | None = None) -> int:
+    """:func:`transcode_to_utf8` for CP932 on every core: the same bytes out, the same SourceError (offset, line)
+    for invalid input. glibc's iconv on ``workers`` threads where it is available, else Python's codec in
+    ``workers`` processes (scratch files under the new folder ``scratch``, removed afterwards). ``chunk``: the
+    bytes read per piece (each path has its default)."""
     import shutil
 
+    from registries.corporate import cp932iconv
     from registries.corporate.transcode import DecodeFailure, transcode_parallel
 
     try:
-        return transcode_parallel(src, dest, scratch, first=first, workers=workers, chunk=chunk)
+        if cp932iconv.available():
+            return cp932iconv.transcode_threads(src, dest, first=first, workers=workers,
+                                                chunk=chunk or cp932iconv.PIECE).read
+        return transcode_parallel(src, dest, scratch, first=first, workers=workers, chunk=chunk or CHUNK)
     except DecodeFailure as exc:
         if exc.truncated:
             raise SourceError(label, f"file ends inside a Shift_JIS/CP932 character (byte offset {exc.offset})",
@@ -231,11 +238,14 @@ def transcode_cp932_parallel(src: BinaryIO, dest: BinaryIO, label: str, scratch:
 
 def transcode_member(opened: Opened, dest: BinaryIO, encoding: str, sample: bytes) -> int:
     """Write the opened CSV (whose first bytes, ``sample``, were already read) to the file ``dest`` as UTF-8;
-    a CP932 text of :data:`PARALLEL_BYTES` or more (as the zip directory or the file size tells) is decoded in
-    parallel, with scratch files next to ``dest``."""
+    CP932 goes to :func:`transcode_cp932_parallel` when glibc's iconv is available or the text is
+    :data:`PARALLEL_BYTES` or more (as the zip directory or the file size tells; scratch files next to
+    ``dest``)."""
+    from registries.corporate import cp932iconv
+
     size = opened.member.file_size if opened.member is not None else _size_of(opened.stream)
     try:
-        if encoding == CP932 and size >= PARALLEL_BYTES:
+        if encoding == CP932 and (size >= PARALLEL_BYTES or cp932iconv.available()):
             scratch = Path(dest.name).with_name(f"{Path(dest.name).name}.parts")
             return transcode_cp932_parallel(opened.stream, dest, opened.label, scratch, first=sample)
         return transcode_to_utf8(opened.stream, dest, encoding, opened.label, first=sample)

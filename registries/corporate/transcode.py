@@ -1,5 +1,8 @@
 """CP932 (Shift_JIS) -> UTF-8 on every core: the text is cut at line ends and the pieces decoded in parallel.
 
+This is the path without glibc's iconv; where iconv is available, :mod:`registries.corporate.cp932iconv` decodes
+on threads instead (and uses :func:`decode_piece` and :func:`line_pieces` from here).
+
 Cutting is safe because CP932 never uses 0x0A inside a character (lead bytes are 0x81-0x9F / 0xE0-0xFC, trail
 bytes 0x40-0x7E / 0x80-0xFC), so every piece that ends after a ``\\n`` starts and ends on a character boundary
 and decodes exactly as it would inside the whole text. Decoding is Python's ``cp932`` codec (exact, NEC
@@ -38,23 +41,35 @@ class DecodeFailure(Exception):
         self.offset, self.row, self.value, self.truncated = offset, row, value, truncated
 
 
+def decode_piece(piece: bytes) -> bytes:
+    """Python's ``cp932`` decoding of a whole piece, as UTF-8. Raises :class:`DecodeFailure` with the offset in
+    the piece, the lines before it (``row``), the bad bytes as hex, and ``truncated`` when the piece ends inside
+    a character (only the last piece of a text can)."""
+    decoder = codecs.getincrementaldecoder(CP932)()
+    try:
+        text = decoder.decode(piece, final=False)
+    except UnicodeDecodeError as exc:
+        raise DecodeFailure(exc.start, piece.count(b"\n", 0, exc.start), piece[exc.start:exc.start + 4].hex(" "),
+                            False) from None
+    try:
+        text += decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise DecodeFailure(len(piece), piece.count(b"\n"), "", True) from None
+    return text.encode("utf-8")
+
+
 def decode_range(raw: str, start: int, end: int, part: str) -> tuple[int, int, str, bool] | None:
     """Decode bytes ``[start, end)`` of the file ``raw`` into the file ``part`` as UTF-8. None when it decodes;
     else ``(offset in the range, lines before it, bad bytes as hex, truncated)``. Runs in the workers."""
     with open(raw, "rb") as fh:
         fh.seek(start)
         piece = fh.read(end - start)
-    decoder = codecs.getincrementaldecoder(CP932)()
     try:
-        text = decoder.decode(piece, final=False)
-    except UnicodeDecodeError as exc:
-        return exc.start, piece.count(b"\n", 0, exc.start), piece[exc.start:exc.start + 4].hex(" "), False
-    try:
-        text += decoder.decode(b"", final=True)
-    except UnicodeDecodeError:  # the range ends inside a character: only the last range can
-        return len(piece), piece.count(b"\n"), "", True
+        utf8 = decode_piece(piece)
+    except DecodeFailure as exc:
+        return exc.offset, exc.row, exc.value, exc.truncated
     with open(part, "wb") as out:
-        out.write(text.encode("utf-8"))
+        out.write(utf8)
     return None
 
 
@@ -64,17 +79,16 @@ def line_pieces(src: BinaryIO, first: bytes = b"", chunk: int = CHUNK) -> Iterat
     carry = first
     while True:
         block = src.read(chunk)
-        data = carry + block if carry else block
         if not block:
-            if data:
-                yield data
+            if carry:
+                yield carry
             return
-        cut = data.rfind(b"\n") + 1
-        if cut == 0 or len(data) < chunk:  # no line end yet, or too little to be worth a piece: read on
-            carry = data
+        cut = block.rfind(b"\n") + 1
+        if cut == 0 or len(carry) + len(block) < chunk:  # no line end yet, or too little to be worth a piece
+            carry += block
             continue
-        carry = data[cut:]
-        yield data[:cut]
+        yield b"".join((carry, memoryview(block)[:cut])) if carry else block[:cut]  # one copy at most
+        carry = block[cut:]
 
 
 def transcode_parallel(src: BinaryIO, dest: BinaryIO, scratch: Path, *, first: bytes = b"",

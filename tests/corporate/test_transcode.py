@@ -1,4 +1,5 @@
-"""CP932 -> UTF-8 in parallel (registries.corporate.transcode): the same bytes and errors as the serial decoder."""
+"""CP932 -> UTF-8 in worker processes (registries.corporate.transcode), the path taken without glibc's iconv:
+the same bytes and errors as the serial decoder."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import registries.corporate.cp932iconv as cp932iconv
 import registries.corporate.decode as decode
 from registries.corporate.decode import transcode_cp932_parallel, transcode_to_utf8
 from registries.corporate.parse import stage_corporate_file
@@ -17,6 +19,13 @@ from registries.errors import SourceError
 
 # lines of two-byte characters (kanji, kana, NEC specials ① ㈱ Ⅲ, IBM extensions 髙 﨑), ASCII and empty lines
 WORDS = ["株式会社", "ｶﾌﾞｼｷｶﾞｲｼｬ", "①②", "㈱", "Ⅲ", "髙橋", "﨑", "東京都千代田区霞が関１丁目", "abc", "", "ー～"]
+
+
+@pytest.fixture(autouse=True)
+def without_iconv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on a machine without glibc's CP932 module: ``iconv_open`` fails for an unknown charset."""
+    monkeypatch.setattr(cp932iconv, "FROM", b"NO-SUCH-CHARSET-932")
+    assert not cp932iconv.available()
 
 
 def cp932_text(lines: int, seed: int = 1) -> str:
