@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyarrow as pa  # noqa: E402
 
 from kiban.addresses import match, reference  # noqa: E402
-from kiban.duck import connect, quote_literal  # noqa: E402
+from kiban.duck import connect, quote_ident, quote_literal  # noqa: E402
 from registries.municipalities.parse import as_records  # noqa: E402
 from registries.municipalities.resolve import bundled_master  # noqa: E402
 
@@ -39,10 +39,11 @@ def main() -> None:
     with open("/proc/loadavg") as f:
         print(f"load average at start: {f.read().split()[:3]}")
     con = connect()
-    con.execute(f"SET threads = {int(args.threads)}")
+    con.execute("SET threads = ?", [args.threads])
+    # ATTACH takes no parameters in DuckDB's grammar: the path goes in as a quoted literal
     con.execute(f"ATTACH {quote_literal(str(args.abr))} AS src (READ_ONLY)")
     for t in TABLES:
-        con.execute(f"CREATE TABLE {t} AS SELECT * FROM src.{t}")
+        con.execute(f"CREATE TABLE {quote_ident(t)} AS SELECT * FROM src.{quote_ident(t)}")
     con.execute("DETACH src")
     con.register("_master", pa.Table.from_pylist(as_records(bundled_master())))
     con.execute("CREATE TABLE municipalities AS SELECT * FROM _master")
